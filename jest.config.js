@@ -1,0 +1,8 @@
+/** Tests run the TypeScript sources through swc (transpile only); `tsc --noEmit` type-checks once. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
+};

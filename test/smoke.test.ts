@@ -1,0 +1,1 @@
+test('smoke', () => { expect(1).toBe(1); });
