@@ -1,0 +1,30 @@
+/**
+ * From an environment to the text of its files, in memory: build the chart, validate every
+ * object, serialize. Nothing here touches the file system, so a failure can never leave a file
+ * half-written.
+ */
+import { App, Yaml } from 'cdk8s';
+import { Environment } from './config';
+import { OpenVault } from './chart';
+import { KubeObject } from './objects';
+import { assertValid } from './validate';
+
+export interface Rendered {
+  readonly env: Environment;
+  readonly objects: readonly KubeObject[];
+  /** The manifest file, every object of the environment as one YAML stream. */
+  readonly yaml: string;
+}
+
+/** The objects of one environment's chart. A fresh App each: one shared App would re-resolve every chart on each synth. */
+export function buildObjects(env: Environment): KubeObject[] {
+  const chart = new OpenVault(new App(), env.namespace, { env });
+  return chart.toJson() as KubeObject[];
+}
+
+/** Builds, validates (throws ValidationError) and serializes one environment. */
+export function renderEnvironment(env: Environment): Rendered {
+  const objects = buildObjects(env);
+  assertValid(objects);
+  return { env, objects, yaml: Yaml.stringify(...objects) };
+}

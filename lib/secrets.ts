@@ -1,0 +1,89 @@
+/**
+ * The Secrets the stack reads, by name and key: never their values. Workloads reference them
+ * with `secretKeyRef`; the operator creates them by hand or, per environment, the External
+ * Secrets Operator fills them from a secret store.
+ */
+import { Construct } from 'constructs';
+import { ConfigError, Environment, SecretKeyRef } from './config';
+import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy } from '../imports/external-secrets.io';
+import { meta } from './labels';
+import { k8s } from './k8s';
+
+/** An environment variable whose value is a key of a Secret. */
+export interface SecretEnv {
+  readonly env: string;
+  readonly secret: SecretKeyRef;
+}
+
+const fromSecret = (secret: string) => (env: string): SecretEnv => ({ env, secret: { name: secret, key: env } });
+
+/** Read by ov-frontend. */
+export const FRONTEND_SECRET_ENV: readonly SecretEnv[] = ['ES_API_KEY'].map(fromSecret('ov-frontend'));
+
+/** Read by ov-wag and its jobs, besides the database password. */
+const BACKEND_KEYS = ['OV_SECRET_KEY', 'ES_PASSWORD', 'AUTH0_CLIENT_SECRET', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+
+/** The database password: `ov-db`/`password`, or wherever an external database keeps it. */
+export function databasePassword(env: Environment): SecretKeyRef {
+  const own = { name: 'ov-db', key: 'password' };
+  return env.database.mode === 'external' ? (env.database.password ?? own) : own;
+}
+
+export function backendSecretEnv(env: Environment): SecretEnv[] {
+  return [...BACKEND_KEYS.map(fromSecret('ov-wag')), { env: 'OV_DB_PASSWORD', secret: databasePassword(env) }];
+}
+
+/** Read by the postgres StatefulSet, which sets its superuser password from it on first start. */
+export function databaseSecretEnv(env: Environment): SecretEnv[] {
+  return [{ env: 'POSTGRES_PASSWORD', secret: databasePassword(env) }];
+}
+
+export function secretEnvVars(list: readonly SecretEnv[]): k8s.EnvVar[] {
+  return list.map((s) => ({ name: s.env, valueFrom: { secretKeyRef: { name: s.secret.name, key: s.secret.key } } }));
+}
+
+/** One Secret the environment needs, with its keys (sorted) and the variables that read them. */
+export interface RequiredSecret {
+  readonly name: string;
+  readonly keys: readonly string[];
+}
+
+/** Every Secret the environment's workloads read, sorted by name. */
+export function requiredSecrets(env: Environment): RequiredSecret[] {
+  const all = [...FRONTEND_SECRET_ENV, ...backendSecretEnv(env), ...(env.database.mode === 'statefulset' ? databaseSecretEnv(env) : [])];
+  const keys = new Map<string, Set<string>>();
+  for (const { secret } of all) keys.set(secret.name, (keys.get(secret.name) ?? new Set()).add(secret.key));
+  return [...keys.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, k]) => ({ name, keys: [...k].sort() }));
+}
+
+/**
+ * One ExternalSecret per required Secret, each key read from the property of the same name of
+ * the Secret's remote key, so the store holds one JSON secret per Kubernetes Secret.
+ */
+export class ExternalSecrets extends Construct {
+  constructor(scope: Construct, id: string, env: Environment) {
+    super(scope, id);
+    const config = env.externalSecrets;
+    if (!config) return;
+    for (const secret of requiredSecrets(env)) {
+      const remoteKey = config.remoteKeys[secret.name];
+      if (!remoteKey) {
+        throw new ConfigError(
+          `${env.namespace}: externalSecrets.remoteKeys has no entry for Secret "${secret.name}": it needs one for each of ${requiredSecrets(env).map((s) => s.name).join(', ')}`,
+        );
+      }
+      new ExternalSecret(this, secret.name, {
+        metadata: meta({ name: secret.name, namespace: env.namespace, component: 'secrets' }),
+        spec: {
+          refreshInterval: config.refreshInterval ?? '1h',
+          secretStoreRef: {
+            kind: config.storeKind === 'SecretStore' ? ExternalSecretSpecSecretStoreRefKind.SECRET_STORE : ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE,
+            name: config.storeName,
+          },
+          target: { name: secret.name, creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER },
+          data: secret.keys.map((key) => ({ secretKey: key, remoteRef: { key: remoteKey, property: key } })),
+        },
+      });
+    }
+  }
+}

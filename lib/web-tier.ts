@@ -1,0 +1,111 @@
+/**
+ * What ov-frontend and ov-wag have in common: a ConfigMap with the settings, a ServiceAccount,
+ * a hardened Deployment with HTTP probes, a Service on port 80, and a PodDisruptionBudget when
+ * there is more than one replica.
+ */
+import { Construct } from 'constructs';
+import { Environment, WebTierConfig } from './config';
+import { Identity, meta, selectorLabels } from './labels';
+import { k8s } from './k8s';
+import { ContainerProps, hardenedPod, httpGet, serviceAccount, WritableDir } from './pod';
+import { SecretEnv, secretEnvVars } from './secrets';
+import { HTTP_PORT_NAME, ImageFacts, SERVICE_PORT } from './stack';
+
+export interface WebTierProps {
+  readonly env: Environment;
+  /** Name, image repository, port and user; the tag comes from `config`. */
+  readonly image: ImageFacts & { readonly healthPath: string };
+  readonly component: string;
+  readonly config: WebTierConfig;
+  /** Host header of the probes, for apps that check it. @default none (the pod IP) */
+  readonly probeHost?: string;
+  /** Non-secret settings, in the tier's ConfigMap and read with `envFrom`. */
+  readonly settings: Readonly<Record<string, string>>;
+  readonly secretEnv: readonly SecretEnv[];
+  readonly writable: readonly WritableDir[];
+  /** Containers that must finish before the server starts. @default none */
+  readonly initContainers?: (container: Omit<ContainerProps, 'name'>) => ContainerProps[];
+}
+
+export class WebTier extends Construct {
+  readonly identity: Identity;
+  readonly deployment: k8s.KubeDeployment;
+  readonly service: k8s.KubeService;
+  /** The main container's settings, for jobs that run the same image the same way. */
+  readonly container: Omit<ContainerProps, 'name'>;
+
+  constructor(scope: Construct, id: string, p: WebTierProps) {
+    super(scope, id);
+    const name = p.image.name;
+    const id_ = (this.identity = { name, namespace: p.env.namespace, component: p.component });
+    const selector = selectorLabels(name, p.env.namespace);
+
+    const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: meta(id_), data: sorted(p.settings) });
+    serviceAccount(this, id_);
+
+    this.container = {
+      image: `${p.image.repository}:${p.config.tag}`,
+      envFrom: [{ configMapRef: { name: configMap.name } }],
+      env: secretEnvVars(p.secretEnv),
+      resources: p.config.resources,
+      writable: p.writable,
+    };
+    const probe = httpGet(p.image.healthPath, HTTP_PORT_NAME, p.probeHost);
+    const main: ContainerProps = {
+      ...this.container,
+      name,
+      ports: [{ name: HTTP_PORT_NAME, containerPort: p.image.port, protocol: 'TCP' }],
+      // Up to 2.5 minutes to start; then out of the Service after 3 failed checks, restarted after 3 more.
+      startupProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30 },
+      readinessProbe: { ...probe, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+      livenessProbe: { ...probe, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+    };
+
+    const replicated = p.config.replicas > 1;
+    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+      metadata: meta(id_),
+      spec: {
+        replicas: p.config.replicas,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selector },
+        // Never below the wanted count during a rollout; new pods come up first.
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('50%') },
+        },
+        template: {
+          metadata: { labels: meta(id_).labels },
+          spec: hardenedPod({
+            serviceAccountName: name,
+            runAs: p.image.runAs,
+            initContainers: p.initContainers?.(this.container),
+            containers: [main],
+            spreadLabels: replicated ? selector : undefined,
+          }),
+        },
+      },
+    });
+
+    this.service = new k8s.KubeService(this, 'service', {
+      metadata: meta(id_),
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [{ name: HTTP_PORT_NAME, port: SERVICE_PORT, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' }],
+      },
+    });
+
+    if (replicated) {
+      // Voluntary disruptions (node drains) take one pod at a time.
+      new k8s.KubePodDisruptionBudget(this, 'pdb', {
+        metadata: meta(id_),
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+      });
+    }
+  }
+}
+
+/** Keys in order, so that the output does not depend on how settings were assembled. */
+export function sorted(record: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

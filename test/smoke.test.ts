@@ -1,1 +1,0 @@
-test('smoke', () => { expect(1).toBe(1); });
