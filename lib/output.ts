@@ -55,8 +55,8 @@ export function writeAtomically(outdir: string, files: readonly OutputFile[], op
 
   const createdDirs: string[] = [];
   const staged: string[] = [];
-  const backups: [target: string, backup: string][] = [];
-  const replaced: string[] = [];
+  const backups = new Map<string, string>();
+  const touched: string[] = [];
   try {
     for (const f of changed) {
       const target = path.join(outdir, f.path);
@@ -69,21 +69,28 @@ export function writeAtomically(outdir: string, files: readonly OutputFile[], op
     for (const target of [...staged, ...removed.map((r) => path.join(outdir, r))]) {
       if (fs.existsSync(target)) {
         fs.linkSync(target, target + suffix + '.old');
-        backups.push([target, target + suffix + '.old']);
+        backups.set(target, target + suffix + '.old');
       }
     }
     for (const target of staged) {
       fs.renameSync(target + suffix + '.new', target);
-      replaced.push(target);
+      touched.push(target);
     }
-    for (const r of removed) fs.unlinkSync(path.join(outdir, r));
+    for (const r of removed) {
+      fs.unlinkSync(path.join(outdir, r));
+      touched.push(path.join(outdir, r));
+    }
   } catch (error) {
-    for (const target of replaced) if (!backups.some(([t]) => t === target)) fs.rmSync(target, { force: true });
-    for (const [target, backup] of backups) fs.renameSync(backup, target);
+    for (const target of touched) {
+      const backup = backups.get(target);
+      if (backup) fs.renameSync(backup, target);
+      else fs.rmSync(target, { force: true });
+    }
+    for (const backup of backups.values()) fs.rmSync(backup, { force: true });
     for (const target of staged) fs.rmSync(target + suffix + '.new', { force: true });
     for (const dir of createdDirs.reverse()) fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  for (const [, backup] of backups) fs.rmSync(backup, { force: true });
+  for (const backup of backups.values()) fs.rmSync(backup, { force: true });
   return { written: changed.map((f) => f.path), unchanged, removed };
 }
