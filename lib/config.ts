@@ -48,10 +48,10 @@ export interface ExternalDatabase {
   /** Where the password is. @default { name: 'ov-db', key: 'password' } */
   readonly password?: SecretKeyRef;
   /**
-   * Who the NetworkPolicy lets the backend reach: pods with these labels in this namespace
-   * (a database in the cluster), or a CIDR (a database outside it).
+   * Who the NetworkPolicies let the backend and its jobs reach: pods with these labels (a database
+   * in the cluster; `namespace` defaults to this one), or a CIDR (a database outside it).
    */
-  readonly peer: { readonly podLabels: Readonly<Record<string, string>> } | { readonly cidr: string };
+  readonly peer: { readonly podLabels: Readonly<Record<string, string>>; readonly namespace?: string } | { readonly cidr: string };
 }
 
 export type DatabaseConfig = InClusterDatabase | ExternalDatabase;
@@ -236,6 +236,8 @@ export function environmentProblems(env: Environment): string[] {
     if (!isDnsLabel(db.host) && !isHostName(db.host)) bad('database.host', db.host, 'must be a Service name or host name');
     if (!Number.isInteger(db.port) || db.port < 1 || db.port > 65535) bad('database.port', db.port, 'must be a port from 1 to 65535');
     if ('cidr' in db.peer && !isCidr(db.peer.cidr)) bad('database.peer.cidr', db.peer.cidr, 'must be an IPv4 CIDR like 10.0.0.0/16');
+    if ('podLabels' in db.peer && Object.keys(db.peer.podLabels).length === 0) bad('database.peer.podLabels', db.peer.podLabels, 'must name at least one label of the database pods');
+    if ('namespace' in db.peer && db.peer.namespace !== undefined && !isDnsLabel(db.peer.namespace)) bad('database.peer.namespace', db.peer.namespace, 'must be a namespace name');
   }
   for (const [i, e] of env.network.egressCidrs.entries()) {
     for (const cidr of [e.cidr, ...(e.except ?? [])]) {

@@ -4,7 +4,8 @@
  * and HTTPS to the outside for what calls Elasticsearch, S3 and Auth0. Everything else is denied.
  */
 import { Construct } from 'constructs';
-import { Environment } from './config';
+import { Environment, ExternalDatabase } from './config';
+import { EXTERNAL_PODS_ANNOTATION } from './objects';
 import { meta, selectorLabels } from './labels';
 import { k8s } from './k8s';
 import { BACKEND, DATABASE, FRONTEND, JOBS } from './stack';
@@ -22,6 +23,12 @@ const pods = (env: Environment, ...names: string[]): k8s.LabelSelector =>
         matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: names }],
       };
 
+/** The external database as a NetworkPolicy peer: its CIDR, or its pods in their namespace. */
+function externalPeer(env: Environment, db: ExternalDatabase): k8s.NetworkPolicyPeer {
+  if ('cidr' in db.peer) return { ipBlock: { cidr: db.peer.cidr } };
+  return { ...inNamespace(db.peer.namespace ?? env.namespace), podSelector: { matchLabels: { ...db.peer.podLabels } } };
+}
+
 export class NetworkPolicies extends Construct {
   private readonly env: Environment;
 
@@ -34,10 +41,11 @@ export class NetworkPolicies extends Construct {
       ports: [tcp(HTTPS)],
     };
     const db = env.database;
+    const dbClients = pods(env, BACKEND.name, JOBS.migrate, JOBS.updateIndex);
     const toDatabase: k8s.NetworkPolicyEgressRule =
       db.mode === 'statefulset'
         ? { to: [{ podSelector: pods(env, DATABASE.name) }], ports: [tcp(DATABASE.port)] }
-        : { to: ['cidr' in db.peer ? { ipBlock: { cidr: db.peer.cidr } } : { podSelector: { matchLabels: { ...db.peer.podLabels } } }], ports: [tcp(db.port)] };
+        : { to: [externalPeer(env, db)], ports: [tcp(db.port)] };
 
     this.policy('default-deny', {}, { ingress: [], egress: [] });
     this.policy('allow-dns', {}, {
@@ -51,12 +59,19 @@ export class NetworkPolicies extends Construct {
       ingress: [{ from: [controller, { podSelector: pods(env, FRONTEND.name) }], ports: [tcp(BACKEND.port)] }],
       egress: [toDatabase, internet],
     });
-    // Migrations need the database; the index update also reads Elasticsearch.
-    this.policy('ov-wag-jobs', pods(env, JOBS.migrate, JOBS.updateIndex), { ingress: [], egress: [toDatabase, internet] });
+    // Migrations need the database only; the index update also writes to Elasticsearch.
+    this.policy(JOBS.migrate, pods(env, JOBS.migrate), { ingress: [], egress: [toDatabase] });
+    this.policy(JOBS.updateIndex, pods(env, JOBS.updateIndex), { ingress: [], egress: [toDatabase, internet] });
     if (db.mode === 'statefulset') {
       this.policy(DATABASE.name, pods(env, DATABASE.name), {
-        ingress: [{ from: [{ podSelector: pods(env, BACKEND.name, JOBS.migrate, JOBS.updateIndex) }], ports: [tcp(DATABASE.port)] }],
+        ingress: [{ from: [{ podSelector: dbClients }], ports: [tcp(DATABASE.port)] }],
         egress: [],
+      });
+    } else if ('podLabels' in db.peer && (db.peer.namespace ?? env.namespace) === env.namespace) {
+      // An operator-managed database in this namespace falls under the default deny too: let our clients in.
+      // Its operator's own traffic (instance manager, replication, backups) needs the policies it documents.
+      this.policy('external-db', { matchLabels: { ...db.peer.podLabels } }, { ingress: [{ from: [{ podSelector: dbClients }], ports: [tcp(db.port)] }] }, {
+        [EXTERNAL_PODS_ANNOTATION]: 'true',
       });
     }
     const restart = env.jobs.restartBackend;
@@ -69,10 +84,15 @@ export class NetworkPolicies extends Construct {
   }
 
   /** A policy of both types: an empty list of rules denies that direction for the selected pods. */
-  private policy(name: string, podSelector: k8s.LabelSelector, rules: { ingress?: k8s.NetworkPolicyIngressRule[]; egress?: k8s.NetworkPolicyEgressRule[] }): void {
+  private policy(
+    name: string,
+    podSelector: k8s.LabelSelector,
+    rules: { ingress?: k8s.NetworkPolicyIngressRule[]; egress?: k8s.NetworkPolicyEgressRule[] },
+    annotations?: Record<string, string>,
+  ): void {
     const types = [...(rules.ingress ? ['Ingress'] : []), ...(rules.egress ? ['Egress'] : [])];
     new k8s.KubeNetworkPolicy(this, name, {
-      metadata: meta({ name, namespace: this.env.namespace, component: 'network' }),
+      metadata: meta({ name, namespace: this.env.namespace, component: 'network' }, name, annotations),
       spec: {
         podSelector,
         policyTypes: types,

@@ -15,3 +15,9 @@ export interface KubeObject {
 export function objectId(o: KubeObject): string {
   return o.metadata.namespace ? `${o.kind}/${o.metadata.namespace}/${o.metadata.name}` : `${o.kind}/${o.metadata.name}`;
 }
+
+/**
+ * Marks a NetworkPolicy that applies to pods this project does not create (an operator-managed
+ * database in the same namespace), so validation does not expect to find them in the output.
+ */
+export const EXTERNAL_PODS_ANNOTATION = 'openvault.wgbh.org/external-pods';

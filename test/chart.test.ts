@@ -23,7 +23,7 @@ const COMMON = [
   'ConfigMap/ov-frontend', 'ServiceAccount/ov-frontend', 'Deployment/ov-frontend', 'Service/ov-frontend',
   'Ingress/open-vault',
   'NetworkPolicy/default-deny', 'NetworkPolicy/allow-dns', 'NetworkPolicy/ov-frontend', 'NetworkPolicy/ov-wag',
-  'NetworkPolicy/ov-wag-jobs', 'NetworkPolicy/db',
+  'NetworkPolicy/ov-wag-migrate', 'NetworkPolicy/ov-wag-update-index', 'NetworkPolicy/db',
 ];
 const EXPECTED: Record<string, string[]> = {
   ov: [

@@ -1,5 +1,5 @@
 /** Rules that check references between objects of the same output resolve. */
-import type { KubeObject } from '../objects';
+import { EXTERNAL_PODS_ANNOTATION, type KubeObject } from '../objects';
 import { idOf, nsKey, type Context, type Issue, type Rule } from './context';
 import { at, describe, isObject, items, list, obj, str, stringMap, type JsonObject } from './json';
 import {
@@ -156,7 +156,7 @@ export const configMapRefRule: Rule = {
 /** The pod selectors of a NetworkPolicy that must pick pods in its own namespace. */
 function* policySelectors(policy: KubeObject): Generator<{ selector: unknown; path: string }> {
   const spec = obj(policy.spec);
-  yield { selector: spec.podSelector, path: 'spec.podSelector' };
+  if (policy.metadata.annotations?.[EXTERNAL_PODS_ANNOTATION] !== 'true') yield { selector: spec.podSelector, path: 'spec.podSelector' };
   for (const [direction, peers] of [['ingress', 'from'], ['egress', 'to']] as const) {
     for (const r of items(spec[direction], at('spec', direction))) {
       for (const peer of items(r.item[peers], at(r.path, peers))) {

@@ -1,0 +1,3 @@
+// What `npm run bench` (scripts/bench.js) loads from the project, bundled through scripts/bundle.js.
+export { renderEnvironment } from '../lib/render';
+export { previewEnvironment, ENVIRONMENTS } from '../lib/environments';
