@@ -1,9 +1,10 @@
 /** The Argo CD Application that keeps one namespace in sync with its manifest file in git. */
-import { App, Chart, Yaml } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { Application } from '../imports/argoproj.io';
 import { Environment } from './config';
 import { labels } from './labels';
 import { KubeObject } from './objects';
+import { toYaml } from './yaml';
 
 /** Namespace Argo CD runs in, where Applications live. */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -42,5 +43,5 @@ export function applicationObject(env: Environment): KubeObject {
 }
 
 export function applicationYaml(env: Environment): string {
-  return Yaml.stringify(applicationObject(env));
+  return toYaml(applicationObject(env));
 }

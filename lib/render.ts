@@ -3,11 +3,12 @@
  * object, serialize. Nothing here touches the file system, so a failure can never leave a file
  * half-written.
  */
-import { App, Yaml } from 'cdk8s';
+import { App } from 'cdk8s';
 import { Environment } from './config';
 import { OpenVault } from './chart';
 import { KubeObject } from './objects';
 import { assertValid } from './validate';
+import { toYaml } from './yaml';
 
 export interface Rendered {
   readonly env: Environment;
@@ -26,5 +27,5 @@ export function buildObjects(env: Environment): KubeObject[] {
 export function renderEnvironment(env: Environment): Rendered {
   const objects = buildObjects(env);
   assertValid(objects);
-  return { env, objects, yaml: Yaml.stringify(...objects) };
+  return { env, objects, yaml: toYaml(...objects) };
 }
