@@ -2,7 +2,8 @@
 // `npm run bench`: how long a synth takes next to the bare cost of starting npm and loading
 // cdk8s-plus-28, and how rendering scales with the number of environments (generated preview
 // environments, each batch in a fresh process). Prints a Markdown table and the targets with
-// PASS/FAIL; exits 0 whatever the numbers, as it measures and does not test.
+// PASS/FAIL; exits 0 whatever the numbers, as it measures and does not test (1 only when a
+// measured command itself fails).
 //
 //   npm run bench -- [--runs N] [--budget SECONDS]
 //
@@ -100,6 +101,8 @@ function main() {
     if (!scripts[name]) throw new Error(`package.json has no "${name}" script`);
   }
 
+  const loadBefore = os.loadavg();
+  const load = (l) => l[0].toFixed(2);
   const began = process.hrtime.bigint();
   const elapsedMs = () => Number(process.hrtime.bigint() - began) / 1e6;
   const notes = [];
@@ -123,22 +126,21 @@ function main() {
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ov-bench-'));
   try {
-    // 1. The floor: npm starting, then node loading cdk8s-plus-28.
-    progress('floor: npm run -s bench:floor');
-    const floor = repeat('floor', runs, () => {
-      const { wallMs } = timed('npm', ['run', '-s', 'bench:floor']);
-      return { ms: wallMs, wallMs };
-    });
-
-    // 2. npm run synth, into a temp folder; the warm-up builds the bundle cache.
+    // 1 and 2. The floor (npm starting, then node loading cdk8s-plus-28) and npm run synth into a temp
+    // folder, one run of each in turn so that a change in the machine's load weighs on both alike. The
+    // warm-up builds the bundle cache.
     const synthDir = path.join(tmp, 'synth');
     const synthEnv = { CDK8S_OUTDIR: synthDir };
-    progress('npm run -s synth -- --quiet (warm-up)');
-    timed('npm', ['run', '-s', 'synth', '--', '--quiet'], { env: synthEnv });
-    const synth = repeat('synth', runs, () => {
-      const { wallMs } = timed('npm', ['run', '-s', 'synth', '--', '--quiet'], { env: synthEnv });
-      return { ms: wallMs, wallMs };
-    });
+    const synthArgs = ['run', '-s', 'synth', '--', '--quiet'];
+    progress('floor: npm run -s bench:floor; synth: npm run -s synth -- --quiet (after a warm-up)');
+    timed('npm', synthArgs, { env: synthEnv });
+    const floor = [];
+    const synth = [];
+    for (let i = 0; i < runs; i++) {
+      floor.push({ ms: timed('npm', ['run', '-s', 'bench:floor']).wallMs });
+      synth.push({ ms: timed('npm', synthArgs, { env: synthEnv }).wallMs });
+      progress(`  floor ${i + 1}/${runs}: ${ms(floor[i].ms)}, synth ${i + 1}/${runs}: ${ms(synth[i].ms)}`);
+    }
     const manifests = fs.readdirSync(synthDir).filter((f) => f.endsWith('.k8s.yaml')).sort();
     if (manifests.length === 0) throw new Error(`npm run synth wrote no manifest into ${synthDir}`);
 
@@ -167,6 +169,7 @@ function main() {
         peakMiB: Math.max(...results.map((r) => r.peakMiB)),
         objects: results[0].objects,
         bytes: results[0].bytes,
+        all: results.map((r) => r.totalMs),
       };
     });
 
@@ -200,6 +203,7 @@ function main() {
         `${num(s.totalMs / t100)} × t(100)`,
       ]),
     ];
+    const spread = (label, xs) => `${label} ${ms(Math.min(...xs)).replace(' ms', '')}–${ms(Math.max(...xs))}`;
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     const line = (r) => `| ${r.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
     const out = [
@@ -207,10 +211,15 @@ function main() {
       `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
       ...rows.slice(1).map(line),
       '',
-      `Medians of ${runs} runs (N rows: ${sizes.map((s) => `${s.n}: ${s.runs}`).join(', ')}). Floor and synth: wall time of the`,
+      `Medians of ${runs} run${runs === 1 ? '' : 's'} (N rows: ${sizes.map((s) => `${s.n}: ${s.runs}`).join(', ')}). Floor and synth: wall time of the`,
       'whole process. N rows: `renderEnvironment` (build, validate, YAML) of `previewEnvironment(1..N)` one',
       'after another in a fresh node process, timed inside it without the module load; peak memory is',
       `its maxRSS (the highest of the runs). N=1000 renders ${big.objects} objects, ${(big.bytes / 2 ** 20).toFixed(1)} MiB of YAML.`,
+      `Spread (fastest–slowest run): ${[
+        spread('floor', floor.map((r) => r.ms)),
+        spread('synth', synth.map((r) => r.ms)),
+        ...sizes.map((s) => spread(`N=${s.n}`, s.all)),
+      ].join(', ')}.`,
       '',
       'Targets:',
       `- npm run synth ≤ ${TARGETS.synthToFloor} × floor: ${num(synthRatio)} ${status(synthRatio <= TARGETS.synthToFloor)}`,
@@ -221,7 +230,7 @@ function main() {
       `For information: \`npx cdk8s synth --no-check-upgrade\` (CDK8S_OUTPUT in a temp folder): ${ms(cliMs)}, median of ${cli.length}, ${num(cliMs / floorMs)} × floor.`,
       ...notes.map((n) => `Note: ${n}.`),
       '',
-      `Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version} (${os.platform()} ${os.arch()}).`,
+      `Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version} (${os.platform()} ${os.arch()}); load average ${load(loadBefore)} before, ${load(os.loadavg())} after.`,
       `Command: ${command()}, ${(elapsedMs() / 1000).toFixed(1)} s in all.`,
     ];
     process.stdout.write(`\n${out.join('\n')}\n`);

@@ -12,10 +12,20 @@ interface Result {
 }
 
 let outdir: string;
+/** A complete synth, made once: tests that need a full output folder start from a copy. */
+let synthesized: string;
+beforeAll(() => {
+  synthesized = fs.mkdtempSync(path.join(os.tmpdir(), 'ov-cli-full-'));
+  outdir = synthesized;
+  expect(cli(['-q']).code).toBe(EXIT.ok);
+});
+afterAll(() => fs.rmSync(synthesized, { recursive: true, force: true }));
 beforeEach(() => {
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ov-cli-'));
 });
 afterEach(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+const startFromFullSynth = () => fs.cpSync(synthesized, outdir, { recursive: true });
 
 function cli(argv: string[], vars: Record<string, string> = {}, isTTY = false): Result {
   let stdout = '';
@@ -54,7 +64,7 @@ describe('success', () => {
   });
 
   test('--namespace rewrites only that namespace; the other files stay byte-identical', () => {
-    cli([]);
+    startFromFullSynth();
     const other = ['ov-demo.k8s.yaml', 'ov-demo.md', 'argocd/ov-demo.yaml'];
     for (const f of other) fs.appendFileSync(path.join(outdir, f), '# edited by hand\n');
     const before = tree(outdir);
@@ -120,7 +130,7 @@ describe('bad input: one line naming the value and what is allowed, exit 2, noth
   ];
 
   test.each(cases)('%s', (_name, argv, vars, message) => {
-    cli(['-q']);
+    startFromFullSynth();
     fs.writeFileSync(path.join(outdir, 'notes.txt'), 'kept');
     const before = tree(outdir);
     const r = cli(argv, vars);
@@ -139,7 +149,7 @@ describe('bad input: one line naming the value and what is allowed, exit 2, noth
 
 describe('output', () => {
   test('a full synth removes the files of an environment that no longer exists, and nothing else', () => {
-    cli(['-q']);
+    startFromFullSynth();
     for (const f of ['ov-old.k8s.yaml', 'ov-old.md', 'argocd/ov-old.yaml', 'notes.txt']) fs.writeFileSync(path.join(outdir, f), 'x');
     cli(['-q', '-n', 'ov']);
     expect(Object.keys(tree(outdir))).toContain('ov-old.k8s.yaml');
@@ -175,7 +185,7 @@ describe('output', () => {
   });
 
   test('unchanged files are not rewritten', () => {
-    cli(['-q']);
+    startFromFullSynth();
     const file = path.join(outdir, 'ov.k8s.yaml');
     fs.utimesSync(file, new Date(0), new Date(0));
     cli(['-q']);
