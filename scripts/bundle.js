@@ -21,8 +21,8 @@ function sources() {
 
 /** The cached bundle of `entry` (a path relative to the project), built first if the sources changed. */
 function bundled(entry) {
-  const hash = crypto.createHash('sha256').update(entry).update('\0');
-  for (const file of sources()) hash.update(file).update('\0').update(fs.readFileSync(path.join(root, file))).update('\0');
+  const hash = crypto.createHash('sha256');
+  for (const file of new Set([entry, ...sources()])) hash.update(file).update('\0').update(fs.readFileSync(path.join(root, file))).update('\0');
   const name = path.basename(entry, '.ts');
   const outfile = path.join(cacheDir, `${name}-${hash.digest('hex').slice(0, 16)}.js`);
   if (fs.existsSync(outfile)) return outfile;

@@ -4,7 +4,6 @@ import { ENVIRONMENTS } from '../lib/environments';
 import { KubeObject } from '../lib/objects';
 import { buildObjects } from '../lib/render';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export type Obj = KubeObject & { spec?: any; data?: any };
 
 const cache = new Map<Environment, Obj[]>();

@@ -4,7 +4,6 @@
  */
 import { Obj } from './helpers';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export type Endpoint = { readonly namespace: string; readonly labels: Record<string, string> } | { readonly ip: string };
 
 function selects(selector: any, labels: Record<string, string>): boolean {
