@@ -396,6 +396,63 @@ describe('findViolations', () => {
   });
 });
 
+describe('unknown fields, object after object', () => {
+  // What the validator reads is remembered per kind and path; these make sure that memory never hides a field.
+  const unknownField = (object: string, field: string, message: string): Violation => ({ object, field, rule: 'unknown-field', message });
+
+  // Each alone in an otherwise valid object, the hardest case: all other keys of the object are known.
+  test.each([
+    ['a misspelling', `${WEB_C}.imagePullPolicyy`, 'Always', `${WEB_C}.imagePullPolicyy`, 'unknown field "imagePullPolicyy" (did you mean "imagePullPolicy"?)'],
+    [
+      'a misspelling in a later item of an array', `${WEB_C}.ports[1]`, { name: 'metrics', containerPort: 9090, protocl: 'TCP' },
+      `${WEB_C}.ports[1].protocl`, 'unknown field "protocl" (did you mean "protocol"?)',
+    ],
+    ['a field of the Deployment spec one level too deep', `${WEB_POD}.replicas`, 2, `${WEB_POD}.replicas`, 'unknown field "replicas", not in the schema'],
+  ])('%s at a path already seen clean is still reported', (_name, path, value, field, message) => {
+    expect(findViolations(fixture())).toEqual([]);
+    const objects = broken((o) => set(o, WEB, path, value));
+    expect(findViolations(objects)).toEqual([unknownField(WEB, field, message)]);
+  });
+
+  test.each([
+    ['labels', 'metadata.app', 'web'],
+    ['matchLabels', 'spec.selector.app', 'web'],
+    ['limits and requests', `${WEB_C}.resources.memory`, '256Mi'],
+  ])('a key of the map %s is still unknown in the struct around it', (_map, field, value) => {
+    expect(findViolations(fixture())).toEqual([]);
+    const objects = broken((o) => set(o, WEB, field, value));
+    const key = field.split('.').pop() ?? '';
+    expect(findViolations(objects)).toEqual([unknownField(WEB, field, `unknown field "${key}", not in the schema`)]);
+  });
+
+  test('the same broken input gives the same violations every time', () => {
+    const objects = broken((o) => {
+      set(o, 'StatefulSet/t/db', 'spec.volumeClaimTemplates[0].spec.volumeMod', 'Filesystem');
+      set(o, 'ConfigMap/t/web-env', 'metadata.lables', { app: 'web' });
+      set(o, WEB, `${WEB_C}.ports[0].containerPort`, '8080');
+    });
+    const first = findViolations(objects);
+    expect(first.map((v) => [v.object, v.field, v.rule])).toEqual([
+      ['ConfigMap/t/web-env', 'metadata.lables', 'unknown-field'],
+      [WEB, `${WEB_C}.ports[0].containerPort`, 'schema'],
+      ['StatefulSet/t/db', 'spec.volumeClaimTemplates[0].spec.volumeMod', 'unknown-field'],
+    ]);
+    expect(findViolations(objects)).toEqual(first);
+    expect(findViolations(structuredClone(objects))).toEqual(first);
+  });
+
+  test('a new key in a map is no unknown field', () => {
+    expect(findViolations(fixture())).toEqual([]);
+    const objects = broken((o) => {
+      set(o, WEB, 'metadata.labels', { app: 'web', 'example.org/tier': 'frontend' });
+      set(o, WEB, 'spec.template.metadata.labels', { app: 'web', 'example.org/tier': 'frontend' });
+      set(o, 'ConfigMap/t/web-env', 'data', { MODE: 'production', LOG_LEVEL: 'debug' });
+    });
+    expect(findViolations(objects)).toEqual([]);
+    expect(findViolations(objects)).toEqual([]);
+  });
+});
+
 describe('reporting', () => {
   const violation: Violation = { object: WEB, field: `${WEB_C}.image`, rule: 'schema', message: 'must be string' };
 

@@ -51,6 +51,9 @@ interface RecordedNode {
   readonly path: string;
   readonly read: Set<string>;
   readonly proxy: object;
+  /** The node whose read first reached this one, and the key or index it was read under; none for the root. */
+  readonly parent: RecordedNode | undefined;
+  readonly under: string;
 }
 
 /**
@@ -61,14 +64,16 @@ interface RecordedNode {
  */
 class ReadRecorder {
   readonly nodes = new Map<object, RecordedNode>();
+  /** Whether some node was reached under two different parents or keys: its reads then mix several paths. */
+  shared = false;
 
   /** The proxy for `value`, or `value` itself if it is not an object. */
   wrap(value: unknown, path: string): unknown {
     if (typeof value !== 'object' || value === null) return value;
-    return (this.nodes.get(value) ?? this.record(value, path)).proxy;
+    return (this.nodes.get(value) ?? this.record(value, path, undefined, '')).proxy;
   }
 
-  private record(value: object, path: string): RecordedNode {
+  private record(value: object, path: string, parent: RecordedNode | undefined, under: string): RecordedNode {
     const isArray = Array.isArray(value);
     const read = new Set<string>();
     // A frozen node cannot hand out proxies for its properties (proxy invariants), so proxy a copy of it.
@@ -80,7 +85,10 @@ class ReadRecorder {
         if (typeof key !== 'string') return v;
         if (!isArray) read.add(key);
         if (typeof v !== 'object' || v === null) return v;
-        return (this.nodes.get(v) ?? this.record(v, child(key))).proxy; // the path is only built for new nodes
+        const known = this.nodes.get(v);
+        if (known === undefined) return this.record(v, child(key), node, key).proxy; // the path is only built for new nodes
+        if (known.parent !== node || known.under !== key) this.shared = true;
+        return known.proxy;
       },
       has: (t, key) => {
         if (typeof key === 'string') read.add(key);
@@ -92,9 +100,83 @@ class ReadRecorder {
         return keys;
       },
     });
-    const node = { value, path, read, proxy };
+    const node: RecordedNode = { value, path, read, proxy, parent, under };
     this.nodes.set(value, node);
     return node;
+  }
+}
+
+/**
+ * What the validator of one kind is known to read at one normalized path (array indexes as `[]`): a trie over
+ * the path, one per kind. `keys` holds every key read at this path, each with the entry of the path below it;
+ * `items` is the entry of `path[]`.
+ *
+ * This is sound because of how kubernetes-models' validators are compiled (ajv, allErrors, see e.g.
+ * _schemas/IoK8sApiCoreV1Container.js and @kubernetes-models/apimachinery's …MetaV1ObjectMeta.js): once a node
+ * is a non-array object, every property its `properties` schema declares is read unconditionally, present or
+ * not (`void 0===data.imagePullPolicy||validate45(data.imagePullPolicy,…)`), and a map-typed field (labels,
+ * ConfigMap data, resource limits) is enumerated with `for (let key0 in data) validate(data[key0],…)`, so each
+ * of its keys is read. There are no error-dependent guards (errors are accumulated, never checked before a
+ * read), no anyOf/allOf/if/dependencies, and the only oneOf (IntOrString, Quantity) chooses between scalars.
+ * So a key read at a path of a kind is read at that path in every object of that kind where it is present:
+ * declared keys always, map keys whenever they are there.
+ */
+class PathMemo {
+  readonly keys = new Map<string, PathMemo>();
+  items: PathMemo | undefined;
+
+  below(key: string): PathMemo {
+    const known = this.keys.get(key);
+    if (known !== undefined) return known;
+    const created = new PathMemo();
+    this.keys.set(key, created);
+    return created;
+  }
+}
+
+/** `apiVersion/kind` → what its validator is known to read; filled by the recording passes, never emptied. */
+const MEMO = new Map<string, PathMemo>();
+
+/** Deeper than any Kubernetes object; a node this deep (or a cycle) goes to the recording pass, which copes. */
+const MAX_DEPTH = 64;
+
+/**
+ * Whether every key of every non-array node below `value` is known to be read at its path. If so, the recording
+ * pass would find no unknown field: each node is reached (its key is read on its parent) and each of its keys
+ * is read there.
+ */
+function allKnown(value: object, memo: PathMemo | undefined, depth: number): boolean {
+  if (depth > MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) {
+      if (typeof item === 'object' && item !== null && !allKnown(item, memo?.items, depth + 1)) return false;
+    }
+    return true;
+  }
+  const fields = value as Readonly<Record<string, unknown>>;
+  for (const key of Object.keys(fields)) {
+    const v = fields[key];
+    if (v === undefined) continue;
+    const below = memo?.keys.get(key);
+    if (below === undefined) return false;
+    if (typeof v === 'object' && v !== null && !allKnown(v, below, depth + 1)) return false;
+  }
+  return true;
+}
+
+/** Adds what a recording pass read to the memo of its kind. Nodes are recorded parents first. */
+function remember(recorder: ReadRecorder, root: PathMemo): void {
+  // A node reached under two paths has one read set for both: it cannot be told which path read what.
+  if (recorder.shared) return;
+  const memoOf = new Map<RecordedNode, PathMemo>();
+  for (const node of recorder.nodes.values()) {
+    const parent = node.parent === undefined ? undefined : memoOf.get(node.parent);
+    const memo = node.parent === undefined ? root
+      : parent === undefined ? undefined
+        : Array.isArray(node.parent.value) ? (parent.items ??= new PathMemo()) : parent.below(node.under);
+    if (memo === undefined) continue;
+    memoOf.set(node, memo);
+    if (!Array.isArray(node.value)) for (const key of node.read) memo.below(key);
   }
 }
 
@@ -209,17 +291,43 @@ function unknownKindIssue(o: KubeObject): Issue {
   };
 }
 
-/** Runs the model's validator once over a recording proxy: schema errors and unknown fields from one pass. */
-function analyse(o: KubeObject): SchemaResult {
-  const model = MODELS.get(`${String(o.apiVersion)}/${String(o.kind)}`);
-  if (!model) return BUILT_IN_GROUPS.has(groupOf(String(o.apiVersion))) ? { schema: [unknownKindIssue(o)], unknown: [] } : NO_RESULT;
+/** Runs the model's validator over a recording proxy of `o`: the unknown fields, exactly. */
+function recordedUnknownFields(model: ModelClass, o: KubeObject): { recorder: ReadRecorder; unknown: Issue[] } {
   const recorder = new ReadRecorder();
   try {
     model.prototype.validate.call(recorder.wrap(o, ''));
-    return { schema: [], unknown: unknownFieldIssues(recorder) };
-  } catch (thrown) {
-    return { schema: schemaIssues(o, schemaErrors(thrown)), unknown: unknownFieldIssues(recorder) };
+  } catch {
+    // The schema errors come from the run over `o` itself; this run only records reads.
   }
+  return { recorder, unknown: unknownFieldIssues(recorder) };
+}
+
+/**
+ * Runs the model's validator over `o` for the schema errors. Unknown fields are only ever reported by the
+ * recording pass; it is skipped when `o` is valid and every key of it is already known to be read at its path
+ * (see PathMemo), in which case that pass would report nothing. A recording pass over a valid object adds what
+ * it read to the memo.
+ */
+function analyse(o: KubeObject): SchemaResult {
+  const kindKey = `${String(o.apiVersion)}/${String(o.kind)}`;
+  const model = MODELS.get(kindKey);
+  if (!model) return BUILT_IN_GROUPS.has(groupOf(String(o.apiVersion))) ? { schema: [unknownKindIssue(o)], unknown: [] } : NO_RESULT;
+  let schema: Issue[] = [];
+  let valid = true;
+  try {
+    model.prototype.validate.call(o);
+  } catch (thrown) {
+    valid = false;
+    schema = schemaIssues(o, schemaErrors(thrown));
+  }
+  let memo = MEMO.get(kindKey);
+  if (valid && memo !== undefined && allKnown(o, memo, 0)) return { schema, unknown: [] };
+  const { recorder, unknown } = recordedUnknownFields(model, o);
+  if (valid) {
+    if (memo === undefined) MEMO.set(kindKey, (memo = new PathMemo()));
+    remember(recorder, memo);
+  }
+  return { schema, unknown };
 }
 
 const results = new WeakMap<Context, Map<KubeObject, SchemaResult>>();
