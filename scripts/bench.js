@@ -22,7 +22,7 @@ const { parseArgs } = require('node:util');
 const root = path.join(__dirname, '..');
 const ENTRY = 'scripts/bench-entry.ts';
 const SIZES = [10, 100, 1000];
-const TARGETS = { synthToFloor: 1.3, linear: 11, msPerEnv: 5, peakMiB: 300 };
+const TARGETS = { synthToFloor: 1.3, linear: 11, msPerEnv: 5, peakMiB: 300, testSeconds: 3 };
 /** A case keeps at least this many runs whatever the budget, so that its median means something. */
 const MIN_RUNS = 3;
 /** No single process may take longer than this. */
@@ -153,6 +153,19 @@ function main() {
       return { ms: wallMs, wallMs };
     });
 
+    // The CLI must end with the same files as npm run synth.
+    const files = (dir) => Object.fromEntries(
+      fs.readdirSync(dir, { recursive: true }).map(String).sort()
+        .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+        .map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]),
+    );
+    const sameFiles = JSON.stringify(files(cliDir)) === JSON.stringify(files(synthDir));
+
+    // npm test on a warm cache (the type check and every suite), a few runs.
+    progress('npm test (warm)');
+    timed('npm', ['test', '--silent']);
+    const tests = repeat('npm test', Math.min(runs, 3), () => ({ ms: timed('npm', ['test', '--silent']).wallMs }));
+
     // 3. N generated environments, each N in a fresh process, all on the same bundle.
     const bundle = require('./bundle').bundled(ENTRY);
     const sizes = SIZES.map((n) => {
@@ -177,6 +190,7 @@ function main() {
     const floorMs = median(floor.map((r) => r.ms));
     const synthMs = median(synth.map((r) => r.ms));
     const cliMs = median(cli.map((r) => r.ms));
+    const testMs = median(tests.map((r) => r.ms));
     const at = (n) => sizes.find((s) => s.n === n);
     const t100 = at(100).totalMs;
     const big = at(1000);
@@ -226,6 +240,8 @@ function main() {
       `- linear, t(1000) / t(100) ≤ ${TARGETS.linear}: ${num(linear)} ${status(linear <= TARGETS.linear)}`,
       `- per environment at N=1000 ≤ ${TARGETS.msPerEnv} ms: ${num(bigPerEnv)} ms ${status(bigPerEnv <= TARGETS.msPerEnv)}`,
       `- peak memory ≤ ${TARGETS.peakMiB} MiB: ${Math.round(peakMiB)} MiB ${status(peakMiB <= TARGETS.peakMiB)}`,
+      `- npm test ≤ ${TARGETS.testSeconds} s (warm, median of ${tests.length}): ${num(testMs / 1000)} s ${status(testMs <= TARGETS.testSeconds * 1000)}`,
+      `- npx cdk8s synth writes the same files as npm run synth: ${sameFiles ? 'yes' : 'no'} ${status(sameFiles)}`,
       '',
       `For information: \`npx cdk8s synth --no-check-upgrade\` (CDK8S_OUTPUT in a temp folder): ${ms(cliMs)}, median of ${cli.length}, ${num(cliMs / floorMs)} × floor.`,
       ...notes.map((n) => `Note: ${n}.`),

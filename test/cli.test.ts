@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT, main } from '../lib/cli';
 import { writeAtomically } from '../lib/output';
+import { tree } from './helpers';
 
 interface Result {
   readonly code: number;
@@ -14,10 +15,11 @@ interface Result {
 let outdir: string;
 /** A complete synth, made once: tests that need a full output folder start from a copy. */
 let synthesized: string;
+let fullSynth: Result;
 beforeAll(() => {
   synthesized = fs.mkdtempSync(path.join(os.tmpdir(), 'ov-cli-full-'));
   outdir = synthesized;
-  expect(cli(['-q']).code).toBe(EXIT.ok);
+  fullSynth = cli([]);
 });
 afterAll(() => fs.rmSync(synthesized, { recursive: true, force: true }));
 beforeEach(() => {
@@ -37,28 +39,18 @@ function cli(argv: string[], vars: Record<string, string> = {}, isTTY = false): 
   return { code, stdout, stderr };
 }
 
-/** Every file under `dir` with its bytes, to prove nothing changed. */
-function tree(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    fs.readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => path.join(e.parentPath, e.name))
-      .sort()
-      .map((f) => [path.relative(dir, f), fs.readFileSync(f, 'utf8')]),
-  );
-}
 
 const read = (file: string) => fs.readFileSync(path.join(outdir, file), 'utf8');
 
 describe('success', () => {
   test('with no options, every namespace: manifests, topology pages and Applications, and a summary', () => {
-    const r = cli([]);
+    const r = fullSynth;
     expect(r).toMatchObject({ code: EXIT.ok, stderr: '' });
-    expect(Object.keys(tree(outdir))).toEqual([
+    expect(Object.keys(tree(synthesized))).toEqual([
       'argocd/ov-demo.yaml', 'argocd/ov.yaml', 'ov-demo.k8s.yaml', 'ov-demo.md', 'ov.k8s.yaml', 'ov.md',
     ]);
     expect(r.stdout).toMatch(/^namespace\s+file\s+objects\s+size/);
-    expect(r.stdout).toContain(path.join(outdir, 'ov.k8s.yaml'));
+    expect(r.stdout).toContain(path.join(synthesized, 'ov.k8s.yaml'));
     expect(r.stdout).toMatch(/Deployment 2/);
     expect(r.stdout).not.toContain('\x1b[');
   });
@@ -93,9 +85,9 @@ describe('success', () => {
   });
 
   test('--quiet prints nothing; colour only on a terminal, and never with NO_COLOR', () => {
-    expect(cli(['--quiet'])).toEqual({ code: EXIT.ok, stdout: '', stderr: '' });
-    expect(cli([], {}, true).stdout).toContain('\x1b[');
-    expect(cli([], { NO_COLOR: '1' }, true).stdout).not.toContain('\x1b[');
+    expect(cli(['--quiet', '-n', 'ov-demo'])).toEqual({ code: EXIT.ok, stdout: '', stderr: '' });
+    expect(cli(['-n', 'ov-demo'], {}, true).stdout).toContain('\x1b[');
+    expect(cli(['-n', 'ov-demo'], { NO_COLOR: '1' }, true).stdout).not.toContain('\x1b[');
   });
 
   test('--help prints usage, the namespaces and the variables, and writes nothing', () => {
@@ -143,7 +135,7 @@ describe('bad input: one line naming the value and what is allowed, exit 2, noth
   });
 
   test('the longest valid tag is accepted', () => {
-    expect(cli(['-q', '--frontend-tag', `v${'1'.repeat(127)}`]).code).toBe(EXIT.ok);
+    expect(cli(['-q', '-n', 'ov-demo', '--frontend-tag', `v${'1'.repeat(127)}`]).code).toBe(EXIT.ok);
   });
 });
 
@@ -188,7 +180,7 @@ describe('output', () => {
     startFromFullSynth();
     const file = path.join(outdir, 'ov.k8s.yaml');
     fs.utimesSync(file, new Date(0), new Date(0));
-    cli(['-q']);
+    cli(['-q', '-n', 'ov']);
     expect(fs.statSync(file).mtimeMs).toBe(0);
   });
 });

@@ -1,4 +1,6 @@
-/** Small readers over synthesized objects, shared by the tests. */
+/** Small readers over synthesized objects and output folders, shared by the tests. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Environment } from '../lib/config';
 import { ENVIRONMENTS } from '../lib/environments';
 import { KubeObject } from '../lib/objects';
@@ -47,4 +49,15 @@ export function matches(selector: Record<string, string>, labels: Record<string,
 /** The environment with some fields replaced, for tests that build variants. */
 export function variant(base: Environment, patch: Partial<Environment>): Environment {
   return { ...base, ...patch };
+}
+
+/** Every file under `dir` (relative path → text), sorted: to compare output folders byte for byte. */
+export function tree(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => path.join(e.parentPath, e.name))
+      .sort()
+      .map((f) => [path.relative(dir, f), fs.readFileSync(f, 'utf8')]),
+  );
 }

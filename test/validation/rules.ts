@@ -1,5 +1,5 @@
-import type { KubeObject } from '../lib/objects';
-import { assertValid, findViolations, formatViolation, ValidationError, type Violation } from '../lib/validate';
+import type { KubeObject } from '../../lib/objects';
+import { assertValid, findViolations, formatViolation, ValidationError, type Violation } from '../../lib/validate';
 
 const NS = 't';
 

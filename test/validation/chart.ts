@@ -3,10 +3,10 @@
  * escape hatches a user could reach for, and the exact message synth prints.
  */
 import { ApiObject, App, JsonPatch } from 'cdk8s';
-import { OpenVault } from '../lib/chart';
-import { KubeObject } from '../lib/objects';
-import { assertValid, ValidationError } from '../lib/validate';
-import { DEMO } from './helpers';
+import { OpenVault } from '../../lib/chart';
+import { KubeObject } from '../../lib/objects';
+import { assertValid, ValidationError } from '../../lib/validate';
+import { DEMO } from '../helpers';
 
 type Break = (find: (kind: string, name: string) => ApiObject, chart: OpenVault) => void;
 

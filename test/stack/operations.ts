@@ -1,9 +1,9 @@
 /** Operating the stack: migrations, the search index, scheduled restarts, TLS and routing, an external database. */
-import { Environment } from '../lib/config';
-import { migrationJobName } from '../lib/jobs';
-import { requiredSecrets } from '../lib/secrets';
-import { findViolations } from '../lib/validate';
-import { containers, DEMO, find, objectsOf, ofKind, podTemplate, PRODUCTION, variant } from './helpers';
+import { Environment } from '../../lib/config';
+import { migrationJobName } from '../../lib/jobs';
+import { requiredSecrets } from '../../lib/secrets';
+import { findViolations } from '../../lib/validate';
+import { containers, DEMO, find, objectsOf, ofKind, podTemplate, PRODUCTION, variant } from '../helpers';
 
 const BACKEND_IMAGE = (env: Environment) => `ghcr.io/wgbh-mla/ov-wag:${env.backend.tag}`;
 

@@ -1,12 +1,12 @@
 /** Secure by default: Pod Security "restricted", least privilege, network isolation, availability, no secrets. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { environmentProblems, Environment } from '../lib/config';
-import { previewEnvironment } from '../lib/environments';
-import { requiredSecrets } from '../lib/secrets';
-import { findViolations } from '../lib/validate';
-import { containers, DEMO, find, objectsOf, ofKind, podTemplate, PRODUCTION, variant, workloads } from './helpers';
-import { allowed, Endpoint } from './netpol';
+import { environmentProblems, Environment } from '../../lib/config';
+import { previewEnvironment } from '../../lib/environments';
+import { requiredSecrets } from '../../lib/secrets';
+import { findViolations } from '../../lib/validate';
+import { containers, DEMO, find, objectsOf, ofKind, podTemplate, PRODUCTION, variant, workloads } from '../helpers';
+import { allowed, Endpoint } from '../netpol';
 
 const EXTERNAL_DB: Environment = variant(PRODUCTION, {
   database: { mode: 'external', host: 'ov-db-cluster-rw', port: 5432, name: 'ov', user: 'ov', password: { name: 'ov-db-cluster-app', key: 'password' }, peer: { podLabels: { 'cnpg.io/cluster': 'ov-db-cluster' } } },
@@ -220,7 +220,7 @@ describe('Secrets', () => {
   });
 
   test('the README lists every Secret and key', () => {
-    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
     for (const { name, keys } of requiredSecrets(PRODUCTION)) {
       expect(readme).toContain(`\`${name}\``);
       for (const key of keys) expect(readme).toContain(`\`${key}\``);
@@ -228,7 +228,7 @@ describe('Secrets', () => {
   });
 
   test('nothing in the repository looks like secret material', () => {
-    const root = path.join(__dirname, '..');
+    const root = path.join(__dirname, '..', '..');
     const files = ['README.md', 'dist', 'lib', 'main.ts'].flatMap((p) => {
       const full = path.join(root, p);
       return fs.statSync(full).isDirectory() ? fs.readdirSync(full, { recursive: true }).map((f) => path.join(full, String(f))) : [full];

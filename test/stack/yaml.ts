@@ -1,8 +1,8 @@
 /** The fast YAML layout writes exactly what js-yaml writes, for our output and for awkward data. */
 import { dump, load } from 'js-yaml';
-import { previewEnvironment } from '../lib/environments';
-import { DUMP_OPTIONS, toYaml } from '../lib/yaml';
-import { DEMO, objectsOf, PRODUCTION } from './helpers';
+import { previewEnvironment } from '../../lib/environments';
+import { DUMP_OPTIONS, toYaml } from '../../lib/yaml';
+import { DEMO, objectsOf, PRODUCTION } from '../helpers';
 
 const reference = (...docs: object[]) => docs.map((d) => dump(d, DUMP_OPTIONS)).join('---\n');
 

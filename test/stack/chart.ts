@@ -1,12 +1,12 @@
 /** The OpenVault chart: what each namespace's manifest contains, and that its objects fit together. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError } from '../lib/config';
-import { environmentFor, NAMESPACES, previewEnvironment } from '../lib/environments';
-import { OpenVault } from '../lib/chart';
-import { renderEnvironment } from '../lib/render';
+import { ConfigError } from '../../lib/config';
+import { environmentFor, NAMESPACES, previewEnvironment } from '../../lib/environments';
+import { OpenVault } from '../../lib/chart';
+import { renderEnvironment } from '../../lib/render';
 import { App } from 'cdk8s';
-import { containers, DEMO, find, matches, objectsOf, ofKind, podTemplate, PRODUCTION, variant, workloads } from './helpers';
+import { containers, DEMO, find, matches, objectsOf, ofKind, podTemplate, PRODUCTION, variant, workloads } from '../helpers';
 
 const CASES = [
   ['ov', PRODUCTION],
@@ -180,7 +180,7 @@ test('the chart takes any valid environment, and refuses an invalid one', () => 
 });
 
 test('importing lib/ writes no files', () => {
-  const dist = path.join(__dirname, '..', 'dist');
+  const dist = path.join(__dirname, '..', '..', 'dist');
   const before = fs.readdirSync(dist, { recursive: true }).map(String).sort();
   renderEnvironment(DEMO);
   expect(fs.readdirSync(dist, { recursive: true }).map(String).sort()).toEqual(before);

@@ -1,9 +1,9 @@
 /** What a synth hands to GitOps besides the manifests: the Argo CD Applications and the topology pages. */
 import { load } from 'js-yaml';
-import { applicationObject, applicationYaml } from '../lib/argocd';
-import { renderTopology } from '../lib/topology';
-import { findViolations } from '../lib/validate';
-import { DEMO, objectsOf, PRODUCTION } from './helpers';
+import { applicationObject, applicationYaml } from '../../lib/argocd';
+import { renderTopology } from '../../lib/topology';
+import { findViolations } from '../../lib/validate';
+import { DEMO, objectsOf, PRODUCTION } from '../helpers';
 
 describe.each([['ov', PRODUCTION], ['ov-demo', DEMO]] as const)('%s', (namespace, env) => {
   test('its Application syncs only its own file from this repository, with prune and self-heal', () => {

@@ -1,0 +1,9 @@
+/**
+ * The synthesized stack, one suite per concern. They share this file's module registry, so the
+ * chart's dependencies load once rather than once per suite.
+ */
+import './stack/chart';
+import './stack/security';
+import './stack/operations';
+import './stack/delivery';
+import './stack/yaml';
