@@ -47,6 +47,9 @@ export interface Io {
   readonly stderr: { write(s: string): unknown };
 }
 
+/** What renders one environment. @default renderEnvironment (tests hand in one that fails) */
+export type Render = typeof renderEnvironment;
+
 interface Request {
   readonly namespaces: readonly string[] | undefined;
   readonly tags: { readonly frontend?: string; readonly backend?: string };
@@ -105,7 +108,7 @@ export function isManaged(relativePath: string): boolean {
 }
 
 /** Runs the command; returns the exit code. */
-export function main(argv: readonly string[], vars: NodeJS.ProcessEnv, io: Io): number {
+export function main(argv: readonly string[], vars: NodeJS.ProcessEnv, io: Io, render: Render = renderEnvironment): number {
   let request: Request;
   try {
     request = parseRequest(argv, vars);
@@ -119,7 +122,7 @@ export function main(argv: readonly string[], vars: NodeJS.ProcessEnv, io: Io): 
   const outdir = vars.CDK8S_OUTDIR || DEFAULT_OUTDIR;
   const envs = (request.namespaces?.map(environmentFor) ?? ENVIRONMENTS).map((e) => withTags(e, request.tags));
   try {
-    const rendered = envs.map(renderEnvironment);
+    const rendered = envs.map((env) => render(env));
     const files = rendered.flatMap((r) => [
       { path: manifestFile(r.env.namespace), content: r.yaml },
       { path: `${r.env.namespace}.md`, content: renderTopology(r.env.namespace, r.objects) },

@@ -1,3 +1,5 @@
 // What `npm run bench` (scripts/bench.js) loads from the project, bundled through scripts/bundle.js.
-export { renderEnvironment } from '../lib/render';
+export { buildObjects, renderEnvironment } from '../lib/render';
+export { assertValid } from '../lib/validate';
+export { toYaml } from '../lib/yaml';
 export { previewEnvironment, ENVIRONMENTS } from '../lib/environments';

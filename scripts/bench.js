@@ -32,19 +32,30 @@ const PROCESS_TIMEOUT_MS = 60_000;
 // Child: render N environments one after another; time the renders only, not the module load.
 
 function child(n, bundle) {
-  const { renderEnvironment, previewEnvironment } = require(bundle);
+  // The three steps of renderEnvironment (lib/render.ts), timed one by one.
+  const { buildObjects, assertValid, toYaml, previewEnvironment } = require(bundle);
   const envs = Array.from({ length: n }, (_, i) => previewEnvironment(i + 1));
+  const phases = { build: 0n, validate: 0n, yaml: 0n };
   let objects = 0;
   let bytes = 0;
-  const start = process.hrtime.bigint();
   for (const env of envs) {
-    const rendered = renderEnvironment(env);
-    objects += rendered.objects.length;
-    bytes += rendered.yaml.length;
+    const t0 = process.hrtime.bigint();
+    const built = buildObjects(env);
+    const t1 = process.hrtime.bigint();
+    assertValid(built);
+    const t2 = process.hrtime.bigint();
+    const yaml = toYaml(...built);
+    const t3 = process.hrtime.bigint();
+    phases.build += t1 - t0;
+    phases.validate += t2 - t1;
+    phases.yaml += t3 - t2;
+    objects += built.length;
+    bytes += yaml.length;
   }
-  const totalMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const phaseMs = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, Number(v) / 1e6]));
+  const totalMs = phaseMs.build + phaseMs.validate + phaseMs.yaml;
   const peakMiB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${JSON.stringify({ n, totalMs, peakMiB, objects, bytes })}\n`);
+  process.stdout.write(`${JSON.stringify({ n, totalMs, phaseMs, peakMiB, objects, bytes })}\n`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,6 +194,7 @@ function main() {
         objects: results[0].objects,
         bytes: results[0].bytes,
         all: results.map((r) => r.totalMs),
+        phaseMs: Object.fromEntries(['build', 'validate', 'yaml'].map((k) => [k, median(results.map((r) => r.phaseMs[k]))])),
       };
     });
 
@@ -226,7 +238,7 @@ function main() {
       ...rows.slice(1).map(line),
       '',
       `Medians of ${runs} run${runs === 1 ? '' : 's'} (N rows: ${sizes.map((s) => `${s.n}: ${s.runs}`).join(', ')}). Floor and synth: wall time of the`,
-      'whole process. N rows: `renderEnvironment` (build, validate, YAML) of `previewEnvironment(1..N)` one',
+      'whole process. N rows: the steps of `renderEnvironment` (build, validate, YAML) of `previewEnvironment(1..N)` one',
       'after another in a fresh node process, timed inside it without the module load; peak memory is',
       `its maxRSS (the highest of the runs). N=1000 renders ${big.objects} objects, ${(big.bytes / 2 ** 20).toFixed(1)} MiB of YAML.`,
       `Spread (fastest–slowest run): ${[
@@ -234,6 +246,8 @@ function main() {
         spread('synth', synth.map((r) => r.ms)),
         ...sizes.map((s) => spread(`N=${s.n}`, s.all)),
       ].join(', ')}.`,
+      `N=1000, per environment by step (medians): build ${ms(big.phaseMs.build / big.n)} (cdk8s constructs and toJson),` +
+        ` validate ${ms(big.phaseMs.validate / big.n)}, YAML ${ms(big.phaseMs.yaml / big.n)}.`,
       '',
       'Targets:',
       `- npm run synth ≤ ${TARGETS.synthToFloor} × floor: ${num(synthRatio)} ${status(synthRatio <= TARGETS.synthToFloor)}`,

@@ -1,9 +1,11 @@
 /**
- * The synthesized stack, one suite per concern. They share this file's module registry, so the
- * chart's dependencies load once rather than once per suite.
+ * The synthesized stack and the checks synth runs on it, one suite per concern. They share this
+ * file's module registry, so the chart's dependencies load once rather than once per suite.
  */
 import './stack/chart';
 import './stack/security';
 import './stack/operations';
 import './stack/delivery';
 import './stack/yaml';
+import './validation/rules';
+import './validation/chart';

@@ -8,11 +8,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { load } from 'js-yaml';
-import { main } from '../lib/cli';
-import { tree } from './helpers';
+import { main } from '../../lib/cli';
+import { tree } from '../helpers';
 
 const run = promisify(execFile);
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const dist = path.join(root, 'dist');
 
 
