@@ -67,7 +67,7 @@ export function writeAtomically(outdir: string, files: readonly OutputFile[], op
     }
     // Every new file is on disk: keep the old ones (hard links, no copy) until all renames succeeded.
     for (const target of [...staged, ...removed.map((r) => path.join(outdir, r))]) {
-      if (fs.existsSync(target)) {
+      if (fs.statSync(target, { throwIfNoEntry: false })?.isFile()) {
         fs.linkSync(target, target + suffix + '.old');
         backups.set(target, target + suffix + '.old');
       }

@@ -160,10 +160,12 @@ describe('output', () => {
       { path: 'a.k8s.yaml', content: 'new a' },
       { path: 'b.k8s.yaml', content: 'new b' },
       { path: 'c.k8s.yaml', content: 'new c' },
+      { path: 'argocd/c.yaml', content: 'in a new folder' },
       { path: 'blocker/d.k8s.yaml', content: 'cannot be written' },
     ];
     expect(() => writeAtomically(outdir, files, { prune: true, managed: (f) => f.endsWith('.k8s.yaml') })).toThrow();
     expect(tree(outdir)).toEqual(before);
+    expect(fs.readdirSync(outdir).sort()).toEqual(['a.k8s.yaml', 'blocker', 'c.k8s.yaml']);
   });
 
   test('a failure while replacing puts back the files already replaced', () => {

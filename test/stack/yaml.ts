@@ -29,6 +29,13 @@ const AWKWARD = {
   'a/b.c_d-e': { 'app.kubernetes.io/name': 'x' },
 };
 
+test('an object used twice is written twice, never as an anchor and alias', () => {
+  const shared = { cpu: '1', memory: '1Gi' };
+  const doc = { requests: shared, limits: shared, list: [shared, shared] };
+  expect(toYaml(doc)).toBe(reference(doc));
+  expect(toYaml(doc)).not.toMatch(/[&*]ref/);
+});
+
 test('awkward scalars, keys and nesting are laid out as js-yaml lays them out', () => {
   expect(toYaml(AWKWARD)).toBe(reference(AWKWARD));
   expect(load(toYaml(AWKWARD))).toEqual(AWKWARD);
