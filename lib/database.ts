@@ -24,22 +24,22 @@ export class Database extends Construct {
 
   constructor(scope: Construct, id: string, env: Environment, db: InClusterDatabase) {
     super(scope, id);
-    const id_ = { name: DATABASE.name, namespace: env.namespace, component: 'database' };
+    const identity = { name: DATABASE.name, namespace: env.namespace, component: 'database' };
     const selector = selectorLabels(DATABASE.name, env.namespace);
 
     // Headless: a stable DNS name per pod for the StatefulSet, and `db` for the backend.
     this.service = new k8s.KubeService(this, 'service', {
-      metadata: meta(id_),
+      metadata: meta(identity),
       spec: {
         clusterIp: 'None',
         selector,
         ports: [{ name: PORT_NAME, port: DATABASE.port, targetPort: k8s.IntOrString.fromString(PORT_NAME), protocol: 'TCP' }],
       },
     });
-    serviceAccount(this, id_);
+    serviceAccount(this, identity);
 
     this.statefulSet = new k8s.KubeStatefulSet(this, 'statefulset', {
-      metadata: meta(id_),
+      metadata: meta(identity),
       spec: {
         serviceName: DATABASE.name,
         replicas: 1,
@@ -50,7 +50,7 @@ export class Database extends Construct {
         // Deleting or scaling down the StatefulSet never deletes the data.
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         template: {
-          metadata: { labels: meta(id_).labels },
+          metadata: { labels: meta(identity).labels },
           spec: hardenedPod({
             serviceAccountName: DATABASE.name,
             runAs: DATABASE.runAs,
@@ -85,7 +85,7 @@ export class Database extends Construct {
         },
         volumeClaimTemplates: [
           {
-            metadata: { name: 'data', labels: meta(id_).labels },
+            metadata: { name: 'data', labels: meta(identity).labels },
             spec: {
               accessModes: ['ReadWriteOnce'],
               ...(db.storageClassName ? { storageClassName: db.storageClassName } : {}),

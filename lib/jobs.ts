@@ -106,24 +106,24 @@ export class BackendJobs extends Construct {
 class BackendRestart extends Construct {
   constructor(scope: Construct, id: string, env: Environment, config: NonNullable<Environment['jobs']['restartBackend']>) {
     super(scope, id);
-    const id_ = { name: JOBS.restart, namespace: env.namespace, component: 'maintenance' };
-    serviceAccount(this, id_, JOBS.restart, true);
+    const identity = { name: JOBS.restart, namespace: env.namespace, component: 'maintenance' };
+    serviceAccount(this, identity, JOBS.restart, true);
     new k8s.KubeRole(this, 'role', {
-      metadata: meta(id_),
+      metadata: meta(identity),
       rules: [{ apiGroups: ['apps'], resources: ['deployments'], resourceNames: [BACKEND.name], verbs: ['get', 'patch'] }],
     });
     new k8s.KubeRoleBinding(this, 'binding', {
-      metadata: meta(id_),
+      metadata: meta(identity),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: JOBS.restart },
       subjects: [{ kind: 'ServiceAccount', name: JOBS.restart, namespace: env.namespace }],
     });
     new k8s.KubeCronJob(this, 'cronjob', {
-      metadata: meta(id_),
+      metadata: meta(identity),
       spec: cronSpec(config, {
         backoffLimit: 1,
         activeDeadlineSeconds: 300,
         template: {
-          metadata: { labels: labels(id_) },
+          metadata: { labels: labels(identity) },
           spec: hardenedPod({
             serviceAccountName: JOBS.restart,
             // The nonroot user of distroless images, which the kubectl image is built on.

@@ -42,7 +42,7 @@ export function secretEnvVars(list: readonly SecretEnv[]): k8s.EnvVar[] {
   return list.map((s) => ({ name: s.env, valueFrom: { secretKeyRef: { name: s.secret.name, key: s.secret.key } } }));
 }
 
-/** One Secret the environment needs, with its keys (sorted) and the variables that read them. */
+/** One Secret the environment needs, with its keys (sorted). */
 export interface RequiredSecret {
   readonly name: string;
   readonly keys: readonly string[];

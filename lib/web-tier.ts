@@ -37,11 +37,11 @@ export class WebTier extends Construct {
   constructor(scope: Construct, id: string, p: WebTierProps) {
     super(scope, id);
     const name = p.image.name;
-    const id_ = (this.identity = { name, namespace: p.env.namespace, component: p.component });
+    const identity = (this.identity = { name, namespace: p.env.namespace, component: p.component });
     const selector = selectorLabels(name, p.env.namespace);
 
-    const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: meta(id_), data: sorted(p.settings) });
-    serviceAccount(this, id_);
+    const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: meta(identity), data: { ...p.settings } });
+    serviceAccount(this, identity);
 
     this.container = {
       image: `${p.image.repository}:${p.config.tag}`,
@@ -63,7 +63,7 @@ export class WebTier extends Construct {
 
     const replicated = p.config.replicas > 1;
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
-      metadata: meta(id_),
+      metadata: meta(identity),
       spec: {
         replicas: p.config.replicas,
         revisionHistoryLimit: 5,
@@ -74,7 +74,7 @@ export class WebTier extends Construct {
           rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('50%') },
         },
         template: {
-          metadata: { labels: meta(id_).labels },
+          metadata: { labels: meta(identity).labels },
           spec: hardenedPod({
             serviceAccountName: name,
             runAs: p.image.runAs,
@@ -87,7 +87,7 @@ export class WebTier extends Construct {
     });
 
     this.service = new k8s.KubeService(this, 'service', {
-      metadata: meta(id_),
+      metadata: meta(identity),
       spec: {
         type: 'ClusterIP',
         selector,
@@ -98,14 +98,9 @@ export class WebTier extends Construct {
     if (replicated) {
       // Voluntary disruptions (node drains) take one pod at a time.
       new k8s.KubePodDisruptionBudget(this, 'pdb', {
-        metadata: meta(id_),
+        metadata: meta(identity),
         spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
       });
     }
   }
-}
-
-/** Keys in order, so that the output does not depend on how settings were assembled. */
-export function sorted(record: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
