@@ -51,7 +51,7 @@ const production: Environment = {
     restartBackend: {
       schedule: '30 7 * * *',
       timeZone: 'America/New_York',
-      kubectlImage: 'registry.k8s.io/kubectl:v1.31.0',
+      kubectlImage: 'registry.k8s.io/kubectl:v1.31.2',
       // The API server's endpoint address as pods see it; set it to the cluster's control plane range.
       apiServer: { cidr: '10.0.0.0/8', port: 443 },
     },

@@ -71,7 +71,7 @@ test('the scheduled restart exists exactly where an environment asks for it', ()
   expect(pod.serviceAccountName).toBe('ov-wag-restart');
   expect(pod.automountServiceAccountToken).toBe(true);
   const [c] = pod.containers;
-  expect(c.image).toBe('registry.k8s.io/kubectl:v1.31.0');
+  expect(c.image).toBe('registry.k8s.io/kubectl:v1.31.2');
   expect(c.command).toEqual(['kubectl', 'rollout', 'restart', 'deployment/ov-wag', '--namespace', 'ov']);
 });
 
