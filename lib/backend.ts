@@ -53,6 +53,8 @@ export function backendSettings(env: Environment): Record<string, string> {
     AWS_S3_REGION_NAME: s.s3Region,
     // The root file system is read-only: no .pyc files next to the code.
     PYTHONDONTWRITEBYTECODE: '1',
+    // The pod's user has no home in the image; libraries that keep files under $HOME get /tmp.
+    HOME: '/tmp',
   };
 }
 
