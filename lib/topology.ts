@@ -5,21 +5,14 @@
  * those Services select, Jobs and CronJobs, and the traffic that NetworkPolicies allow. The output depends only on
  * the input (objects are sorted, no timestamps), so the page can be committed and diffed.
  */
+import { isObject, list, obj, str, stringMap, strings, type JsonObject } from './inspect/json';
+import {
+  containersOf, describeExpression, isEmptySelector, nameOf, namespaceOf, podTemplates, selectorMatches, templateLabels,
+  type PodTemplate,
+} from './inspect/pods';
 import type { KubeObject } from './objects';
 
-type Json = Record<string, unknown>;
 type Labels = Readonly<Record<string, string>>;
-
-interface SelectorRequirement {
-  readonly key: string;
-  readonly operator: string;
-  readonly values: readonly string[];
-}
-
-interface LabelSelector {
-  readonly matchLabels: Labels;
-  readonly matchExpressions: readonly SelectorRequirement[];
-}
 
 interface Workload {
   readonly kind: string;
@@ -28,7 +21,7 @@ interface Workload {
   readonly key: string;
   readonly podLabels: Labels;
   readonly images: readonly string[];
-  readonly spec: Json;
+  readonly spec: JsonObject;
 }
 
 interface PortItem {
@@ -75,29 +68,11 @@ const SERVED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Reading plain JSON safely
+// Reading plain JSON (the narrowing helpers and label selectors are those of lib/inspect)
 
-function rec(v: unknown): Json | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
-}
-
-function arr(v: unknown): readonly unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-function str(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  return undefined;
-}
-
-function labelsOf(v: unknown): Labels {
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(rec(v) ?? {})) {
-    const s = str(val);
-    if (s !== undefined) out[k] = s;
-  }
-  return out;
+/** A field that may be a number as well as a string (ports, replicas, completions), as text. */
+function intOrString(v: unknown): string | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? String(v) : str(v);
 }
 
 function compare(a: string, b: string): number {
@@ -105,88 +80,34 @@ function compare(a: string, b: string): number {
 }
 
 function byNamespaceAndName(a: KubeObject, b: KubeObject): number {
-  return compare(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || compare(a.metadata.name, b.metadata.name);
+  return compare(namespaceOf(a), namespaceOf(b)) || compare(nameOf(a), nameOf(b));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Label selectors
 
-function parseSelector(v: unknown): LabelSelector {
-  const sel = rec(v) ?? {};
-  const matchExpressions = arr(sel['matchExpressions']).flatMap((e): SelectorRequirement[] => {
-    const r = rec(e);
-    const key = str(r?.['key']);
-    const operator = str(r?.['operator']);
-    if (!r || key === undefined || operator === undefined) return [];
-    return [{ key, operator, values: arr(r['values']).flatMap((x) => (str(x) === undefined ? [] : [str(x) as string])) }];
-  });
-  return { matchLabels: labelsOf(sel['matchLabels']), matchExpressions };
-}
-
-function selectorIsEmpty(sel: LabelSelector): boolean {
-  return Object.keys(sel.matchLabels).length === 0 && sel.matchExpressions.length === 0;
-}
-
-/** Kubernetes label selector semantics: every matchLabels pair and every expression must hold. */
-function selectorMatches(sel: LabelSelector, labels: Labels): boolean {
-  for (const [k, v] of Object.entries(sel.matchLabels)) {
-    if (labels[k] !== v) return false;
-  }
-  for (const e of sel.matchExpressions) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const value = labels[e.key];
-    switch (e.operator) {
-      case 'In':
-        if (!has || value === undefined || !e.values.includes(value)) return false;
-        break;
-      case 'NotIn':
-        if (has && value !== undefined && e.values.includes(value)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false; // an unknown operator selects nothing
-    }
-  }
-  return true;
-}
-
-function describeSelector(sel: LabelSelector): string {
-  const parts = Object.keys(sel.matchLabels)
-    .sort(compare)
-    .map((k) => `${k}=${sel.matchLabels[k]}`);
-  for (const e of sel.matchExpressions) {
-    switch (e.operator) {
-      case 'In':
-        parts.push(`${e.key} in (${e.values.join(', ')})`);
-        break;
-      case 'NotIn':
-        parts.push(`${e.key} notin (${e.values.join(', ')})`);
-        break;
-      case 'Exists':
-        parts.push(e.key);
-        break;
-      case 'DoesNotExist':
-        parts.push(`!${e.key}`);
-        break;
-      default:
-        parts.push(`${e.key} ${e.operator} (${e.values.join(', ')})`);
-    }
-  }
+/** A selector in notes: kubectl's notation with matchLabels sorted by key, or `all` when it selects everything. */
+function selectorText(selector: unknown): string {
+  const s = obj(selector);
+  const matchLabels = stringMap(s['matchLabels']);
+  const parts = [
+    ...Object.keys(matchLabels).sort(compare).map((k) => `${k}=${matchLabels[k]}`),
+    ...list(s['matchExpressions']).map(describeExpression),
+  ];
   return parts.length === 0 ? 'all' : parts.join(', ');
 }
 
 /** The namespace a namespaceSelector names by `kubernetes.io/metadata.name`, when that is all it says. */
-function selectedNamespaceName(sel: LabelSelector): string | undefined {
-  const keys = Object.keys(sel.matchLabels);
-  if (keys.length === 1 && keys[0] === NAME_LABEL && sel.matchExpressions.length === 0) return sel.matchLabels[NAME_LABEL];
-  if (keys.length === 0 && sel.matchExpressions.length === 1) {
-    const e = sel.matchExpressions[0];
-    if (e && e.key === NAME_LABEL && e.operator === 'In' && e.values.length === 1) return e.values[0];
+function selectedNamespaceName(selector: unknown): string | undefined {
+  const s = obj(selector);
+  const matchLabels = obj(s['matchLabels']);
+  const expressions = list(s['matchExpressions']);
+  const keys = Object.keys(matchLabels);
+  if (keys.length === 1 && keys[0] === NAME_LABEL && expressions.length === 0) return str(matchLabels[NAME_LABEL]);
+  if (keys.length === 0 && expressions.length === 1) {
+    const e = obj(expressions[0]);
+    const values = list(e['values']);
+    if (e['key'] === NAME_LABEL && e['operator'] === 'In' && values.length === 1) return str(values[0]);
   }
   return undefined;
 }
@@ -233,32 +154,23 @@ function code(s: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Objects
 
-function podTemplate(o: KubeObject): Json | undefined {
-  const spec = rec(o['spec']);
-  if (o.kind === 'CronJob') return rec(rec(rec(spec?.['jobTemplate'])?.['spec'])?.['template']);
-  return rec(spec?.['template']);
-}
-
-function imagesOf(template: Json | undefined): string[] {
-  const podSpec = rec(template?.['spec']);
+function imagesOf(template: PodTemplate): string[] {
   const images: string[] = [];
-  for (const field of ['initContainers', 'containers']) {
-    for (const c of arr(podSpec?.[field])) {
-      const image = str(rec(c)?.['image']);
-      if (image !== undefined && !images.includes(image)) images.push(image);
-    }
+  for (const { container } of containersOf(template, ['initContainers', 'containers'])) {
+    const image = str(container['image']);
+    if (image !== undefined && !images.includes(image)) images.push(image);
   }
   return images;
 }
 
 function portsOf(v: unknown): Ports {
-  const list = arr(v);
-  if (list.length === 0) return { all: true, items: [] };
-  const items = list.map((p): PortItem => {
-    const r = rec(p) ?? {};
+  const entries = list(v);
+  if (entries.length === 0) return { all: true, items: [] };
+  const items = entries.map((p): PortItem => {
+    const r = obj(p);
     const protocol = str(r['protocol']) ?? 'TCP';
-    const port = str(r['port']);
-    const endPort = str(r['endPort']);
+    const port = intOrString(r['port']);
+    const endPort = intOrString(r['endPort']);
     // A port entry with only a protocol allows every port of that protocol.
     if (port === undefined) return { protocol, port: 'all ports' };
     return { protocol, port: endPort !== undefined ? `${port}-${endPort}` : port };
@@ -348,15 +260,15 @@ class TopologyBuilder {
 
   addWorkload(o: KubeObject): void {
     const namespace = this.ns(o);
-    const template = podTemplate(o);
-    const spec = rec(o['spec']) ?? {};
+    const template: PodTemplate | undefined = podTemplates(o)[0];
+    const spec = obj(o['spec']);
     const w: Workload = {
       kind: o.kind,
       name: o.metadata.name,
       namespace,
       key: `${o.kind}/${namespace}/${o.metadata.name}`,
-      podLabels: labelsOf(rec(template?.['metadata'])?.['labels']),
-      images: imagesOf(template),
+      podLabels: template ? templateLabels(template) : {},
+      images: template ? imagesOf(template) : [],
       spec,
     };
     this.workloads.push(w);
@@ -370,21 +282,21 @@ class TopologyBuilder {
 
   addService(o: KubeObject): void {
     const namespace = this.ns(o);
-    const spec = rec(o['spec']) ?? {};
+    const spec = obj(o['spec']);
     const svc = this.serviceNode(namespace, o.metadata.name, str(spec['clusterIP']) === 'None');
-    const selector = labelsOf(spec['selector']);
-    if (Object.keys(selector).length === 0) return; // no selector: endpoints are managed elsewhere
-    const mappings = arr(spec['ports']).flatMap((p): string[] => {
-      const r = rec(p);
-      const port = str(r?.['port']);
-      if (!r || port === undefined) return [];
-      const target = str(r['targetPort']) ?? port;
+    const selector = { matchLabels: stringMap(spec['selector']) };
+    if (isEmptySelector(selector)) return; // no selector: endpoints are managed elsewhere
+    const mappings = list(spec['ports']).flatMap((p): string[] => {
+      const r = obj(p);
+      const port = intOrString(r['port']);
+      if (port === undefined) return [];
+      const target = intOrString(r['targetPort']) ?? port;
       const protocol = str(r['protocol']) ?? 'TCP';
       return [`${port}→${target}${protocol === 'TCP' ? '' : `/${protocol}`}`];
     });
     for (const w of this.workloads) {
       if (w.namespace !== namespace || !SERVED_KINDS.has(w.kind)) continue;
-      if (!Object.entries(selector).every(([k, v]) => w.podLabels[k] === v)) continue;
+      if (!selectorMatches(selector, w.podLabels)) continue;
       const e = this.graph.edge('serve', svc, w.key);
       for (const m of mappings) if (!e.parts.includes(m)) e.parts.push(m);
     }
@@ -392,68 +304,68 @@ class TopologyBuilder {
 
   addIngress(o: KubeObject): void {
     const namespace = this.ns(o);
-    const spec = rec(o['spec']) ?? {};
-    const tlsHosts = new Set(arr(spec['tls']).flatMap((t) => arr(rec(t)?.['hosts']).flatMap((h) => (typeof h === 'string' ? [h] : []))));
+    const spec = obj(o['spec']);
+    const tlsHosts = new Set(list(spec['tls']).flatMap((t) => strings(obj(t)['hosts'])));
     const hostNode = (host: string | undefined): string => {
       const name = host ?? '*';
       const label = `${host ?? 'any host'}${host !== undefined && tlsHosts.has(host) ? ' (TLS)' : ''}`;
       return this.graph.node(`host/${name}`, `host_${host === undefined ? 'any' : host}`, label, undefined, true);
     };
     const route = (host: string | undefined, path: string, backend: unknown): void => {
-      const b = rec(backend);
-      const service = str(rec(b?.['service'])?.['name']) ?? str(b?.['serviceName']);
+      const b = obj(backend);
+      const service = str(obj(b['service'])['name']) ?? str(b['serviceName']);
       if (service === undefined) return;
       const e = this.graph.edge('route', hostNode(host), this.serviceNode(namespace, service));
       if (!e.parts.includes(path)) e.parts.push(path);
     };
     const defaultBackend = spec['defaultBackend'] ?? spec['backend'];
     if (defaultBackend !== undefined) route(undefined, '(default backend)', defaultBackend);
-    for (const rule of arr(spec['rules'])) {
-      const r = rec(rule) ?? {};
+    for (const rule of list(spec['rules'])) {
+      const r = obj(rule);
       const host = str(r['host']);
-      for (const p of arr(rec(r['http'])?.['paths'])) {
-        const pr = rec(p) ?? {};
+      for (const p of list(obj(r['http'])['paths'])) {
+        const pr = obj(p);
         route(host, str(pr['path']) ?? '(all paths)', pr['backend']);
       }
     }
   }
 
-  private workloadsMatching(namespace: string, sel: LabelSelector): Workload[] {
-    return this.workloads.filter((w) => w.namespace === namespace && selectorMatches(sel, w.podLabels));
+  private workloadsMatching(namespace: string, selector: unknown): Workload[] {
+    return this.workloads.filter((w) => w.namespace === namespace && selectorMatches(selector, w.podLabels));
   }
 
   /** A policy peer: its words, and (when `draw`) the graph nodes it stands for. */
   private peer(p: unknown, policyNamespace: string, direction: 'ingress' | 'egress', draw: boolean): Peer {
     const node = (key: string, base: string, label: string, group: string | undefined): string[] =>
       draw ? [this.graph.node(key, base, label, group)] : [];
-    const r = rec(p) ?? {};
-    const ipBlock = rec(r['ipBlock']);
-    if (ipBlock) {
+    const r = obj(p);
+    const ipBlock = r['ipBlock'];
+    if (isObject(ipBlock)) {
       const cidr = str(ipBlock['cidr']) ?? '?';
-      const except = arr(ipBlock['except']).flatMap((x) => (str(x) === undefined ? [] : [str(x) as string]));
+      const except = strings(ipBlock['except']);
       const text = except.length > 0 ? `${cidr} except ${except.join(', ')}` : cidr;
       return { nodes: node(`cidr/${text}`, `cidr_${text}`, text, undefined), text };
     }
-    const nsSel = r['namespaceSelector'] === undefined ? undefined : parseSelector(r['namespaceSelector']);
-    const podSel = r['podSelector'] === undefined ? undefined : parseSelector(r['podSelector']);
+    const nsSel = r['namespaceSelector'];
+    const podSel = r['podSelector'];
     let nsName: string | undefined = policyNamespace;
     let nsText = `namespace ${policyNamespace}`;
-    if (nsSel) {
+    if (nsSel !== undefined) {
       nsName = selectedNamespaceName(nsSel);
       nsText =
-        nsName !== undefined ? `namespace ${nsName}` : selectorIsEmpty(nsSel) ? 'all namespaces' : `namespaces ${describeSelector(nsSel)}`;
+        nsName !== undefined ? `namespace ${nsName}` : isEmptySelector(nsSel) ? 'all namespaces' : `namespaces ${selectorText(nsSel)}`;
     }
-    if (!podSel || (nsSel && selectorIsEmpty(podSel))) {
-      if (!nsSel) {
+    if (podSel === undefined || (nsSel !== undefined && isEmptySelector(podSel))) {
+      if (nsSel === undefined) {
         const text = direction === 'ingress' ? 'any source' : 'anywhere';
         return { nodes: node(`any/${direction}`, direction === 'ingress' ? 'any_source' : 'anywhere', text, undefined), text };
       }
       return { nodes: node(`ns/${nsText}`, nsText, nsText, undefined), text: nsText };
     }
-    const podText = selectorIsEmpty(podSel) ? 'all pods' : `pods ${describeSelector(podSel)}`;
+    const podText = isEmptySelector(podSel) ? 'all pods' : `pods ${selectorText(podSel)}`;
     if (nsName === policyNamespace) {
       const matched = this.workloadsMatching(policyNamespace, podSel);
-      const text = nsSel || selectorIsEmpty(podSel) ? `${podText} in ${nsText}` : podText;
+      const text = nsSel !== undefined || isEmptySelector(podSel) ? `${podText} in ${nsText}` : podText;
       if (matched.length > 0) return { nodes: matched.map((w) => w.key), text };
       return { nodes: node(`pods/${policyNamespace}/${podText}`, podText, podText, policyNamespace), text };
     }
@@ -463,16 +375,16 @@ class TopologyBuilder {
 
   addNetworkPolicy(o: KubeObject): void {
     const namespace = this.ns(o);
-    const spec = rec(o['spec']) ?? {};
-    const podSel = parseSelector(spec['podSelector']);
-    const declared = arr(spec['policyTypes']).flatMap((t) => (typeof t === 'string' ? [t] : []));
+    const spec = obj(o['spec']);
+    const podSel = spec['podSelector'];
+    const declared = strings(spec['policyTypes']);
     const types = declared.length > 0 ? declared : spec['egress'] !== undefined ? ['Ingress', 'Egress'] : ['Ingress'];
     const directions = [
-      { type: 'Ingress', direction: 'ingress' as const, rules: arr(spec['ingress']), peersField: 'from' },
-      { type: 'Egress', direction: 'egress' as const, rules: arr(spec['egress']), peersField: 'to' },
+      { type: 'Ingress', direction: 'ingress' as const, rules: list(spec['ingress']), peersField: 'from' },
+      { type: 'Egress', direction: 'egress' as const, rules: list(spec['egress']), peersField: 'to' },
     ].filter((d) => types.includes(d.type));
 
-    if (selectorIsEmpty(podSel)) {
+    if (isEmptySelector(podSel)) {
       const note = this.allPodsNotes.get(namespace) ?? { denyIngress: false, denyEgress: false, allows: [], policies: [] };
       this.allPodsNotes.set(namespace, note);
       note.policies.push(o.metadata.name);
@@ -482,9 +394,9 @@ class TopologyBuilder {
           else note.denyEgress = true;
         }
         for (const rule of d.rules) {
-          const r = rec(rule) ?? {};
+          const r = obj(rule);
           const ports = portsOf(r['ports']);
-          const peers = arr(r[d.peersField]).map((p) => this.peer(p, namespace, d.direction, false).text);
+          const peers = list(r[d.peersField]).map((p) => this.peer(p, namespace, d.direction, false).text);
           const who = peers.length > 0 ? peers.join(', ') : d.direction === 'ingress' ? 'any source' : 'anywhere';
           const isDns = !ports.all && ports.items.every((i) => i.port === '53');
           const verb = isDns ? 'DNS' : d.direction;
@@ -496,7 +408,7 @@ class TopologyBuilder {
 
     const targets = this.workloadsMatching(namespace, podSel);
     if (targets.length === 0) {
-      this.notes.push(`NetworkPolicy ${code(o.metadata.name)} selects no workload here (${describeSelector(podSel)}).`);
+      this.notes.push(`NetworkPolicy ${code(o.metadata.name)} selects no workload here (${selectorText(podSel)}).`);
       return;
     }
     for (const d of directions) {
@@ -505,9 +417,9 @@ class TopologyBuilder {
         this.notes.push(`NetworkPolicy ${code(o.metadata.name)} allows no ${d.direction} for ${names}.`);
       }
       for (const rule of d.rules) {
-        const r = rec(rule) ?? {};
+        const r = obj(rule);
         const ports = portsOf(r['ports']);
-        const listed = arr(r[d.peersField]);
+        const listed = list(r[d.peersField]);
         const peers = listed.length > 0 ? listed.map((p) => this.peer(p, namespace, d.direction, true)) : [this.peer({}, namespace, d.direction, true)];
         for (const peer of peers) {
           for (const peerNode of peer.nodes) {
@@ -580,11 +492,11 @@ function replicasOrSchedule(w: Workload): string {
       return `schedule ${code(schedule)}${timeZone !== undefined ? ` (${timeZone})` : ''}${suspended}`;
     }
     case 'Job':
-      return `${str(w.spec['completions']) ?? '1'} completion(s)`;
+      return `${intOrString(w.spec['completions']) ?? '1'} completion(s)`;
     case 'DaemonSet':
       return 'one per node';
     default:
-      return str(w.spec['replicas']) ?? '1';
+      return intOrString(w.spec['replicas']) ?? '1';
   }
 }
 

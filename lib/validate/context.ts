@@ -1,7 +1,7 @@
 /** What rules see: one object at a time, plus indexes over the whole output built once per run. */
 import { objectId, type KubeObject } from '../objects';
-import { isObject } from './json';
-import { groupOf, nameOf, namespaceOf, podTemplates, type PodTemplate } from './pods';
+import { isObject } from '../inspect/json';
+import { groupOf, nameOf, namespaceOf, podTemplates, type PodTemplate } from '../inspect/pods';
 
 /** One problem a rule found in the object it was given. */
 export interface Issue {

@@ -1,7 +1,7 @@
 /** Rules on object identity: [namespace] and [duplicate]. */
 import type { KubeObject } from '../objects';
 import { identity, idOf, type Rule } from './context';
-import { describe, obj } from './json';
+import { describe, obj } from '../inspect/json';
 
 /** Kinds that exist outside namespaces; every other kind (custom resources included) is namespaced. */
 const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([

@@ -1,7 +1,7 @@
 /** Rules [pod-security] (Pod Security Standards "restricted", Kubernetes 1.28) and [read-only-root]. */
 import type { Issue, Rule } from './context';
-import { at, describe, items, list, obj, str, type JsonObject } from './json';
-import { containersOf, podTemplates, type ContainerRef, type PodTemplate } from './pods';
+import { at, describe, items, list, obj, str, type JsonObject } from '../inspect/json';
+import { containersOf, podTemplates, type ContainerRef, type PodTemplate } from '../inspect/pods';
 
 const HOST_NAMESPACES = ['hostNetwork', 'hostPID', 'hostIPC'] as const;
 

@@ -1,10 +1,10 @@
 /** Rules that check references between objects of the same output resolve. */
 import { EXTERNAL_PODS_ANNOTATION, type KubeObject } from '../objects';
 import { idOf, nsKey, type Context, type Issue, type Rule } from './context';
-import { at, describe, isObject, items, list, obj, str, stringMap, type JsonObject } from './json';
+import { at, describe, isObject, items, list, obj, str, stringMap, type JsonObject } from '../inspect/json';
 import {
   containersOf, describeSelector, isEmptySelector, namespaceOf, podTemplates, selectedTemplates, type PodTemplate,
-} from './pods';
+} from '../inspect/pods';
 
 function isKind(o: KubeObject, apiVersion: string, kind: string): boolean {
   return o.apiVersion === apiVersion && o.kind === kind;

@@ -19,8 +19,8 @@ import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import type { KubeObject } from '../objects';
 import type { Context, Issue, Rule } from './context';
-import { at, describe, isObject, list, obj, str } from './json';
-import { groupOf } from './pods';
+import { at, describe, isObject, list, obj, str } from '../inspect/json';
+import { groupOf } from '../inspect/pods';
 
 interface ModelClass {
   readonly apiVersion: string;

@@ -1,4 +1,4 @@
-/** Where pod templates live in workload objects, and how label selectors pick them. */
+/** Reads synthesized objects for validation and the topology page: where workloads keep their pod templates, and how label selectors pick them. */
 import type { KubeObject } from '../objects';
 import { at, isObject, items, list, obj, str, stringMap, type JsonObject } from './json';
 
@@ -94,7 +94,8 @@ export function selectorMatches(selector: unknown, labels: Readonly<Record<strin
   return pairsMatch && list(s.matchExpressions).every((e) => expressionMatches(e, labels));
 }
 
-function describeExpression(expression: unknown): string {
+/** A `matchExpressions` entry in kubectl's notation: `tier in (web, api)`, `tier notin (db)`, `canary`, `!canary`. */
+export function describeExpression(expression: unknown): string {
   const e = obj(expression);
   const key = String(e.key);
   const values = `(${list(e.values).map(String).join(', ')})`;

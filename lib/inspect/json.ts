@@ -1,4 +1,4 @@
-/** Narrowing helpers for reading untyped Kubernetes JSON, and the field-path notation used in messages. */
+/** Reads synthesized objects for validation and the topology page: narrowing helpers for untyped Kubernetes JSON, and the field-path notation of messages. */
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 
@@ -19,6 +19,11 @@ export function list(v: unknown): readonly unknown[] {
 
 export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
+}
+
+/** The string entries of an array field such as a list of hosts; other entries are skipped. */
+export function strings(v: unknown): string[] {
+  return list(v).filter((x): x is string => typeof x === 'string');
 }
 
 /** The object entries of an array field, each with its path (`base[i]`); non-objects are skipped. */
