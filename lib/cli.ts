@@ -74,7 +74,8 @@ export function parseRequest(argv: readonly string[], vars: NodeJS.ProcessEnv): 
       },
     }));
   } catch (error) {
-    throw new ConfigError(`${(error as Error).message.split('\n')[0].replace(/\.$/, '')}; run with --help for usage`);
+    // node:util's messages may span lines; the command line error is one.
+    throw new ConfigError(`${(error as Error).message.split('\n').join(' ').replace(/\.$/, '')}; run with --help for usage`);
   }
   for (const ns of values.namespace ?? []) environmentFor(ns);
   const tag = (tier: 'frontend' | 'backend'): string | undefined => {

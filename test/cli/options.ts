@@ -106,6 +106,7 @@ describe('bad input: one line naming the value and what is allowed, exit 2, noth
     ['unknown namespace', ['--namespace', 'staging'], {}, /^error: unknown namespace "staging": valid namespaces are ov, ov-demo$/],
     ['empty namespace', ['--namespace', ''], {}, /^error: unknown namespace "": valid namespaces are ov, ov-demo$/],
     ['option without its value', ['--namespace'], {}, /--namespace.*argument missing; run with --help for usage$/],
+    ['option whose value is another option', ['--frontend-tag', '--quiet'], {}, /--frontend-tag' argument is ambiguous\. Did you forget .* run with --help for usage$/],
     ['unknown option', ['--replicas', '3'], {}, /Unknown option '--replicas'; run with --help for usage$/],
     ['stray argument', ['ov'], {}, /Unexpected argument 'ov'.*; run with --help for usage$/],
     ['tag with a space', ['--frontend-tag', 'v1 .0'], {}, /^error: --frontend-tag "v1 \.0": must match \[A-Za-z0-9_\]/],
