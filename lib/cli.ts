@@ -51,7 +51,8 @@ export interface Io {
 export type Render = typeof renderEnvironment;
 
 interface Request {
-  readonly namespaces: readonly string[] | undefined;
+  /** The environments asked for with --namespace; undefined means every one. */
+  readonly selected: readonly Environment[] | undefined;
   readonly tags: { readonly frontend?: string; readonly backend?: string };
   readonly quiet: boolean;
   readonly help: boolean;
@@ -77,7 +78,6 @@ export function parseRequest(argv: readonly string[], vars: NodeJS.ProcessEnv): 
     // node:util's messages may span lines; the command line error is one.
     throw new ConfigError(`${(error as Error).message.split('\n').join(' ').replace(/\.$/, '')}; run with --help for usage`);
   }
-  for (const ns of values.namespace ?? []) environmentFor(ns);
   const tag = (tier: 'frontend' | 'backend'): string | undefined => {
     const flag = values[`${tier}-tag`];
     const variable = vars[TAG_VARIABLES[tier]];
@@ -88,7 +88,7 @@ export function parseRequest(argv: readonly string[], vars: NodeJS.ProcessEnv): 
     return value;
   };
   return {
-    namespaces: values.namespace ? [...new Set(values.namespace)] : undefined,
+    selected: values.namespace ? [...new Set(values.namespace)].map(environmentFor) : undefined,
     tags: { frontend: tag('frontend'), backend: tag('backend') },
     quiet: values.quiet ?? false,
     help: values.help ?? false,
@@ -121,7 +121,7 @@ export function main(argv: readonly string[], vars: NodeJS.ProcessEnv, io: Io, r
     return EXIT.ok;
   }
   const outdir = vars.CDK8S_OUTDIR || DEFAULT_OUTDIR;
-  const envs = (request.namespaces?.map(environmentFor) ?? ENVIRONMENTS).map((e) => withTags(e, request.tags));
+  const envs = (request.selected ?? ENVIRONMENTS).map((e) => withTags(e, request.tags));
   try {
     const rendered = envs.map((env) => render(env));
     const files = rendered.flatMap((r) => [
@@ -129,7 +129,7 @@ export function main(argv: readonly string[], vars: NodeJS.ProcessEnv, io: Io, r
       { path: `${r.env.namespace}.md`, content: renderTopology(r.env.namespace, r.objects) },
       { path: path.join('argocd', `${r.env.namespace}.yaml`), content: applicationYaml(r.env) },
     ]);
-    writeAtomically(outdir, files, { prune: request.namespaces === undefined, managed: isManaged });
+    writeAtomically(outdir, files, { prune: request.selected === undefined, managed: isManaged });
     if (!request.quiet) {
       const rows: SummaryRow[] = rendered.map((r) => ({
         namespace: r.env.namespace,

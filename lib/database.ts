@@ -1,7 +1,7 @@
 /** db: PostgreSQL as a StatefulSet with its own volume claim, behind a headless Service. */
 import { Construct } from 'constructs';
 import { Environment, InClusterDatabase } from './config';
-import { meta, selectorLabels } from './labels';
+import { labels, meta, selectorLabels } from './labels';
 import { k8s } from './k8s';
 import { hardenedPod, quantity, serviceAccount, TMP } from './pod';
 import { databaseSecretEnv, secretEnvVars } from './secrets';
@@ -50,7 +50,7 @@ export class Database extends Construct {
         // Deleting or scaling down the StatefulSet never deletes the data.
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         template: {
-          metadata: { labels: meta(identity).labels },
+          metadata: { labels: labels(identity) },
           spec: hardenedPod({
             serviceAccountName: DATABASE.name,
             runAs: DATABASE.runAs,
@@ -85,7 +85,7 @@ export class Database extends Construct {
         },
         volumeClaimTemplates: [
           {
-            metadata: { name: 'data', labels: meta(identity).labels },
+            metadata: { name: 'data', labels: labels(identity) },
             spec: {
               accessModes: ['ReadWriteOnce'],
               ...(db.storageClassName ? { storageClassName: db.storageClassName } : {}),

@@ -21,12 +21,6 @@ export interface WriteOptions {
   readonly managed?: (relativePath: string) => boolean;
 }
 
-export interface WriteResult {
-  readonly written: readonly string[];
-  readonly unchanged: readonly string[];
-  readonly removed: readonly string[];
-}
-
 const suffix = `.${process.pid}`;
 
 function readOrUndefined(file: string): string | undefined {
@@ -46,11 +40,10 @@ function listFiles(dir: string): string[] {
 }
 
 /** Writes `files` under `outdir`; on any error the folder is left exactly as it was, and the error is rethrown. */
-export function writeAtomically(outdir: string, files: readonly OutputFile[], options: WriteOptions = {}): WriteResult {
+export function writeAtomically(outdir: string, files: readonly OutputFile[], options: WriteOptions = {}): void {
   const managed = options.managed ?? (() => true);
   const wanted = new Set(files.map((f) => path.normalize(f.path)));
   const changed = files.filter((f) => readOrUndefined(path.join(outdir, f.path)) !== f.content);
-  const unchanged = files.filter((f) => !changed.includes(f)).map((f) => f.path);
   const removed = options.prune ? listFiles(outdir).filter((f) => managed(f) && !wanted.has(f)) : [];
 
   const createdDirs: string[] = [];
@@ -92,5 +85,4 @@ export function writeAtomically(outdir: string, files: readonly OutputFile[], op
     throw error;
   }
   for (const backup of backups.values()) fs.rmSync(backup, { force: true });
-  return { written: changed.map((f) => f.path), unchanged, removed };
 }

@@ -5,7 +5,7 @@
  */
 import { Construct } from 'constructs';
 import { Environment, WebTierConfig } from './config';
-import { Identity, meta, selectorLabels } from './labels';
+import { Identity, labels, meta, selectorLabels } from './labels';
 import { k8s } from './k8s';
 import { ContainerProps, hardenedPod, httpGet, serviceAccount, WritableDir } from './pod';
 import { SecretEnv, secretEnvVars } from './secrets';
@@ -74,7 +74,7 @@ export class WebTier extends Construct {
           rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('50%') },
         },
         template: {
-          metadata: { labels: meta(identity).labels },
+          metadata: { labels: labels(identity) },
           spec: hardenedPod({
             serviceAccountName: name,
             runAs: p.image.runAs,
