@@ -3,6 +3,7 @@ import { App, Chart } from 'cdk8s';
 import { Application } from '../imports/argoproj.io';
 import { Environment } from './config';
 import { labels } from './labels';
+import { Manifest } from './k8s';
 import { KubeObject } from './objects';
 import { toYaml } from './yaml';
 
@@ -15,7 +16,7 @@ export const manifestFile = (namespace: string) => `${namespace}.k8s.yaml`;
 
 export function applicationObject(env: Environment): KubeObject {
   const chart = new Chart(new App(), 'argocd');
-  new Application(chart, 'application', {
+  new Manifest(chart, 'application', Application, {
     metadata: {
       name: env.namespace,
       namespace: ARGOCD_NAMESPACE,

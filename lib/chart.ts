@@ -8,7 +8,7 @@ import { Frontend } from './frontend';
 import { PublicIngress } from './ingress';
 import { BackendJobs } from './jobs';
 import { labels } from './labels';
-import { k8s } from './k8s';
+import { k8s, Manifest } from './k8s';
 import { NetworkPolicies } from './network-policies';
 import { ExternalSecrets } from './secrets';
 
@@ -32,7 +32,7 @@ export class OpenVault extends Chart {
     const env = (this.env = props.env);
     assertEnvironment(env);
 
-    new k8s.KubeNamespace(this, 'namespace', {
+    new Manifest(this, 'namespace', k8s.KubeNamespace, {
       metadata: {
         name: env.namespace,
         labels: {

@@ -2,7 +2,7 @@
 import { Construct } from 'constructs';
 import { Environment, InClusterDatabase } from './config';
 import { labels, meta, selectorLabels } from './labels';
-import { k8s } from './k8s';
+import { k8s, Manifest } from './k8s';
 import { hardenedPod, quantity, serviceAccount, TMP } from './pod';
 import { databaseSecretEnv, secretEnvVars } from './secrets';
 import { DATABASE } from './stack';
@@ -19,8 +19,8 @@ const PG_ISREADY: k8s.Probe = {
 };
 
 export class Database extends Construct {
-  readonly statefulSet: k8s.KubeStatefulSet;
-  readonly service: k8s.KubeService;
+  readonly statefulSet: Manifest<typeof k8s.KubeStatefulSet>;
+  readonly service: Manifest<typeof k8s.KubeService>;
 
   constructor(scope: Construct, id: string, env: Environment, db: InClusterDatabase) {
     super(scope, id);
@@ -28,7 +28,7 @@ export class Database extends Construct {
     const selector = selectorLabels(DATABASE.name, env.namespace);
 
     // Headless: a stable DNS name per pod for the StatefulSet, and `db` for the backend.
-    this.service = new k8s.KubeService(this, 'service', {
+    this.service = new Manifest(this, 'service', k8s.KubeService, {
       metadata: meta(identity),
       spec: {
         clusterIp: 'None',
@@ -38,7 +38,7 @@ export class Database extends Construct {
     });
     serviceAccount(this, identity);
 
-    this.statefulSet = new k8s.KubeStatefulSet(this, 'statefulset', {
+    this.statefulSet = new Manifest(this, 'statefulset', k8s.KubeStatefulSet, {
       metadata: meta(identity),
       spec: {
         serviceName: DATABASE.name,

@@ -2,7 +2,7 @@
 import { Construct } from 'constructs';
 import { Environment } from './config';
 import { meta } from './labels';
-import { k8s } from './k8s';
+import { k8s, Manifest } from './k8s';
 import { BACKEND, BACKEND_PATHS, FRONTEND, SERVICE_PORT } from './stack';
 
 export const INGRESS_NAME = 'open-vault';
@@ -23,7 +23,7 @@ const path = (p: string, service: string): k8s.HttpIngressPath => ({
 });
 
 export class PublicIngress extends Construct {
-  readonly ingress: k8s.KubeIngress;
+  readonly ingress: Manifest<typeof k8s.KubeIngress>;
 
   constructor(scope: Construct, id: string, env: Environment) {
     super(scope, id);
@@ -44,7 +44,7 @@ export class PublicIngress extends Construct {
     if (tls.mode === 'cert-manager') annotations['cert-manager.io/cluster-issuer'] = tls.clusterIssuer;
 
     const hosts = rules.map((r) => r.host as string);
-    this.ingress = new k8s.KubeIngress(this, 'ingress', {
+    this.ingress = new Manifest(this, 'ingress', k8s.KubeIngress, {
       metadata: meta({ name: INGRESS_NAME, namespace: env.namespace, component: 'proxy' }, INGRESS_NAME, annotations),
       spec: {
         ingressClassName: env.ingress.className ?? DEFAULT_INGRESS_CLASS,

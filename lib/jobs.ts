@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { Environment, Schedule } from './config';
 import { Identity, labels, meta } from './labels';
-import { k8s } from './k8s';
+import { k8s, Manifest } from './k8s';
 import { ContainerProps, hardenedPod, serviceAccount, TMP } from './pod';
 import { BACKEND, JOBS } from './stack';
 
@@ -73,7 +73,7 @@ export class BackendJobs extends Construct {
 
     const migrate = { name: JOBS.migrate, namespace: ns, component: 'migrations' };
     serviceAccount(this, migrate);
-    new k8s.KubeJob(this, 'migrate', {
+    new Manifest(this, 'migrate', k8s.KubeJob, {
       metadata: meta(migrate, migrationJobName(env.backend.tag), { ...ARGOCD_HOOK_ANNOTATIONS }),
       spec: {
         backoffLimit: 3,
@@ -86,7 +86,7 @@ export class BackendJobs extends Construct {
 
     const index = { name: JOBS.updateIndex, namespace: ns, component: 'search-index' };
     serviceAccount(this, index);
-    new k8s.KubeCronJob(this, 'update-index', {
+    new Manifest(this, 'update-index', k8s.KubeCronJob, {
       metadata: meta(index),
       spec: cronSpec(env.jobs.updateIndex, {
         backoffLimit: 2,
@@ -108,16 +108,16 @@ class BackendRestart extends Construct {
     super(scope, id);
     const identity = { name: JOBS.restart, namespace: env.namespace, component: 'maintenance' };
     serviceAccount(this, identity, JOBS.restart, true);
-    new k8s.KubeRole(this, 'role', {
+    new Manifest(this, 'role', k8s.KubeRole, {
       metadata: meta(identity),
       rules: [{ apiGroups: ['apps'], resources: ['deployments'], resourceNames: [BACKEND.name], verbs: ['get', 'patch'] }],
     });
-    new k8s.KubeRoleBinding(this, 'binding', {
+    new Manifest(this, 'binding', k8s.KubeRoleBinding, {
       metadata: meta(identity),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: JOBS.restart },
       subjects: [{ kind: 'ServiceAccount', name: JOBS.restart, namespace: env.namespace }],
     });
-    new k8s.KubeCronJob(this, 'cronjob', {
+    new Manifest(this, 'cronjob', k8s.KubeCronJob, {
       metadata: meta(identity),
       spec: cronSpec(config, {
         backoffLimit: 1,

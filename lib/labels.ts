@@ -20,8 +20,10 @@ export function selectorLabels(name: string, namespace: string): Record<string, 
 }
 
 export function labels(id: Identity): Record<string, string> {
+  // One literal rather than a spread of selectorLabels(): it is built for every object of every synth.
   return {
-    ...selectorLabels(id.name, id.namespace),
+    'app.kubernetes.io/name': id.name,
+    'app.kubernetes.io/instance': id.namespace,
     'app.kubernetes.io/component': id.component,
     'app.kubernetes.io/part-of': PART_OF,
     'app.kubernetes.io/managed-by': MANAGED_BY,

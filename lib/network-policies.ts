@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { Environment, ExternalDatabase } from './config';
 import { EXTERNAL_PODS_ANNOTATION } from './objects';
 import { meta, selectorLabels } from './labels';
-import { k8s } from './k8s';
+import { k8s, Manifest } from './k8s';
 import { BACKEND, DATABASE, FRONTEND, JOBS } from './stack';
 
 export const DEFAULT_INGRESS_CONTROLLER_NAMESPACE = 'ingress-nginx';
@@ -91,7 +91,7 @@ export class NetworkPolicies extends Construct {
     annotations?: Record<string, string>,
   ): void {
     const types = [...(rules.ingress ? ['Ingress'] : []), ...(rules.egress ? ['Egress'] : [])];
-    new k8s.KubeNetworkPolicy(this, name, {
+    new Manifest(this, name, k8s.KubeNetworkPolicy, {
       metadata: meta({ name, namespace: this.env.namespace, component: 'network' }, name, annotations),
       spec: {
         podSelector,

@@ -6,7 +6,7 @@
 import { Construct } from 'constructs';
 import { Resources } from './config';
 import { Identity, meta } from './labels';
-import { k8s } from './k8s';
+import { k8s, Manifest } from './k8s';
 
 /** The user and group a pod runs as; they must be able to run the image (see README, Security). */
 export interface RunAs {
@@ -155,8 +155,8 @@ export function hardenedPod(p: PodProps): k8s.PodSpec {
 }
 
 /** The workload's own ServiceAccount, with no API token unless the workload calls the API. */
-export function serviceAccount(scope: Construct, id: Identity, name: string = id.name, mountToken = false): k8s.KubeServiceAccount {
-  return new k8s.KubeServiceAccount(scope, `${name}-sa`, { metadata: meta(id, name), automountServiceAccountToken: mountToken });
+export function serviceAccount(scope: Construct, id: Identity, name: string = id.name, mountToken = false): Manifest<typeof k8s.KubeServiceAccount> {
+  return new Manifest(scope, `${name}-sa`, k8s.KubeServiceAccount, { metadata: meta(id, name), automountServiceAccountToken: mountToken });
 }
 
 /** `/tmp`, which nearly every process writes to. */

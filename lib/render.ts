@@ -3,7 +3,7 @@
  * object, serialize. Nothing here touches the file system, so a failure can never leave a file
  * half-written.
  */
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { Environment } from './config';
 import { OpenVault } from './chart';
 import { KubeObject } from './objects';
@@ -17,10 +17,15 @@ export interface Rendered {
   readonly yaml: string;
 }
 
-/** The objects of one environment's chart. A fresh App each: one shared App would re-resolve every chart on each synth. */
+/**
+ * The objects of one environment's chart, in construct order. A fresh App each: one shared App would
+ * re-resolve every chart on each synth. Each object is rendered by its own `toJson()`, which is what
+ * `Chart.toJson()` does after ordering them by their dependencies; the chart declares none, so that order
+ * is construct order and building the dependency graph is skipped (a test holds the two equal).
+ */
 export function buildObjects(env: Environment): KubeObject[] {
   const chart = new OpenVault(new App(), env.namespace, { env });
-  return chart.toJson() as KubeObject[];
+  return chart.node.findAll().filter(ApiObject.isApiObject).map((o) => o.toJson() as KubeObject);
 }
 
 /** Builds, validates (throws ValidationError) and serializes one environment. */

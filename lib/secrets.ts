@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { ConfigError, Environment, SecretKeyRef } from './config';
 import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy } from '../imports/external-secrets.io';
 import { meta } from './labels';
-import { k8s } from './k8s';
+import { k8s, Manifest } from './k8s';
 
 /** An environment variable whose value is a key of a Secret. */
 export interface SecretEnv {
@@ -72,7 +72,7 @@ export class ExternalSecrets extends Construct {
           `${env.namespace}: externalSecrets.remoteKeys has no entry for Secret "${secret.name}": it needs one for each of ${requiredSecrets(env).map((s) => s.name).join(', ')}`,
         );
       }
-      new ExternalSecret(this, secret.name, {
+      new Manifest(this, secret.name, ExternalSecret, {
         metadata: meta({ name: secret.name, namespace: env.namespace, component: 'secrets' }),
         spec: {
           refreshInterval: config.refreshInterval ?? '1h',

@@ -7,7 +7,7 @@
  */
 import { isObject, list, obj, str, stringMap, strings, type JsonObject } from './inspect/json';
 import {
-  containersOf, describeExpression, isEmptySelector, nameOf, namespaceOf, podTemplates, selectorMatches, templateLabels,
+  containersOf, describeExpression, isEmptySelector, nameOf, namespaceOf, podTemplates, selectorMatches,
   type PodTemplate,
 } from './inspect/pods';
 import type { KubeObject } from './objects';
@@ -267,7 +267,7 @@ class TopologyBuilder {
       name: o.metadata.name,
       namespace,
       key: `${o.kind}/${namespace}/${o.metadata.name}`,
-      podLabels: template ? templateLabels(template) : {},
+      podLabels: template ? template.labels : {},
       images: template ? imagesOf(template) : [],
       spec,
     };

@@ -6,7 +6,7 @@
 import { Construct } from 'constructs';
 import { Environment, WebTierConfig } from './config';
 import { Identity, labels, meta, selectorLabels } from './labels';
-import { k8s } from './k8s';
+import { k8s, Manifest } from './k8s';
 import { ContainerProps, hardenedPod, httpGet, serviceAccount, WritableDir } from './pod';
 import { SecretEnv, secretEnvVars } from './secrets';
 import { HTTP_PORT_NAME, ImageFacts, SERVICE_PORT } from './stack';
@@ -29,8 +29,8 @@ export interface WebTierProps {
 
 export class WebTier extends Construct {
   readonly identity: Identity;
-  readonly deployment: k8s.KubeDeployment;
-  readonly service: k8s.KubeService;
+  readonly deployment: Manifest<typeof k8s.KubeDeployment>;
+  readonly service: Manifest<typeof k8s.KubeService>;
   /** The main container's settings, for jobs that run the same image the same way. */
   readonly container: Omit<ContainerProps, 'name'>;
 
@@ -40,7 +40,7 @@ export class WebTier extends Construct {
     const identity = (this.identity = { name, namespace: p.env.namespace, component: p.component });
     const selector = selectorLabels(name, p.env.namespace);
 
-    const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: meta(identity), data: { ...p.settings } });
+    const configMap = new Manifest(this, 'config', k8s.KubeConfigMap, { metadata: meta(identity), data: { ...p.settings } });
     serviceAccount(this, identity);
 
     this.container = {
@@ -62,7 +62,7 @@ export class WebTier extends Construct {
     };
 
     const replicated = p.config.replicas > 1;
-    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+    this.deployment = new Manifest(this, 'deployment', k8s.KubeDeployment, {
       metadata: meta(identity),
       spec: {
         replicas: p.config.replicas,
@@ -86,7 +86,7 @@ export class WebTier extends Construct {
       },
     });
 
-    this.service = new k8s.KubeService(this, 'service', {
+    this.service = new Manifest(this, 'service', k8s.KubeService, {
       metadata: meta(identity),
       spec: {
         type: 'ClusterIP',
@@ -97,7 +97,7 @@ export class WebTier extends Construct {
 
     if (replicated) {
       // Voluntary disruptions (node drains) take one pod at a time.
-      new k8s.KubePodDisruptionBudget(this, 'pdb', {
+      new Manifest(this, 'pdb', k8s.KubePodDisruptionBudget, {
         metadata: meta(identity),
         spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
       });

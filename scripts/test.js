@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: the type check (tsc --noEmit) and the jest suites at once, since the suites run in one
-// process and leave the other core free. Fails if either fails; arguments go to jest.
+// process and leave the other core free. Fails if either fails; arguments go to jest. The type check is
+// incremental: its state is kept in node_modules/.cache, so a warm run checks only what changed.
 'use strict';
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -19,7 +20,10 @@ function run(args, stdio) {
 
 (async () => {
   const [typecheck, jest] = await Promise.all([
-    run([path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', root], ['ignore', 'pipe', 'pipe']),
+    run([
+      path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', root,
+      '--incremental', '--tsBuildInfoFile', path.join(root, 'node_modules', '.cache', 'open-vault', 'tsc.tsbuildinfo'),
+    ], ['ignore', 'pipe', 'pipe']),
     run([path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)], 'inherit'),
   ]);
   process.stdout.write(typecheck.code === 0 ? 'Type check: passed (tsc --noEmit)\n' : `${typecheck.output}Type check: FAILED (tsc --noEmit)\n`);

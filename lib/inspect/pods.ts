@@ -7,6 +7,8 @@ export interface PodTemplate {
   readonly owner: KubeObject;
   readonly path: string;
   readonly template: JsonObject;
+  /** Its string-valued labels, what selectors are matched against. */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 /** `group/kind` → field names leading from the object to its pod template. */
@@ -44,7 +46,7 @@ export function podTemplates(o: KubeObject): PodTemplate[] {
     node = obj(node)[key];
     path = at(path, key);
   }
-  return isObject(node) ? [{ owner: o, path, template: node }] : [];
+  return isObject(node) ? [{ owner: o, path, template: node, labels: stringMap(obj(node.metadata).labels) }] : [];
 }
 
 export type ContainerList = 'containers' | 'initContainers' | 'ephemeralContainers';
@@ -54,17 +56,27 @@ export const ALL_CONTAINER_LISTS: readonly ContainerList[] = ['containers', 'ini
 export interface ContainerRef {
   readonly container: JsonObject;
   readonly path: string;
+  readonly list: ContainerList;
+}
+
+/** Every container of a template, computed once per template: several rules read them. */
+const containerCache = new WeakMap<PodTemplate, readonly ContainerRef[]>();
+
+function allContainers(t: PodTemplate): readonly ContainerRef[] {
+  let found = containerCache.get(t);
+  if (found === undefined) {
+    const specPath = at(t.path, 'spec');
+    const spec = obj(t.template.spec);
+    found = ALL_CONTAINER_LISTS.flatMap((name) => items(spec[name], at(specPath, name)).map(({ item, path }) => ({ container: item, path, list: name })));
+    containerCache.set(t, found);
+  }
+  return found;
 }
 
 /** The containers of a pod template from the given lists, each with its field path. */
-export function containersOf(t: PodTemplate, lists: readonly ContainerList[] = ALL_CONTAINER_LISTS): ContainerRef[] {
-  const specPath = at(t.path, 'spec');
-  const spec = obj(t.template.spec);
-  return lists.flatMap((name) => items(spec[name], at(specPath, name)).map(({ item, path }) => ({ container: item, path })));
-}
-
-export function templateLabels(t: PodTemplate): Readonly<Record<string, string>> {
-  return stringMap(obj(t.template.metadata).labels);
+export function containersOf(t: PodTemplate, lists: readonly ContainerList[] = ALL_CONTAINER_LISTS): readonly ContainerRef[] {
+  const all = allContainers(t);
+  return lists === ALL_CONTAINER_LISTS ? all : lists.flatMap((name) => all.filter((c) => c.list === name));
 }
 
 /** True when a LabelSelector (`matchLabels`/`matchExpressions`) selects everything. */
@@ -90,8 +102,9 @@ function expressionMatches(expression: unknown, labels: Readonly<Record<string, 
 /** Whether a LabelSelector selects a label set; a Service-style plain map can be passed as `{ matchLabels }`. */
 export function selectorMatches(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
   const s = obj(selector);
-  const pairsMatch = Object.entries(obj(s.matchLabels)).every(([k, v]) => labels[k] === v);
-  return pairsMatch && list(s.matchExpressions).every((e) => expressionMatches(e, labels));
+  const pairs = obj(s.matchLabels);
+  for (const key in pairs) if (labels[key] !== pairs[key]) return false;
+  return list(s.matchExpressions).every((e) => expressionMatches(e, labels));
 }
 
 /** A `matchExpressions` entry in kubectl's notation: `tier in (web, api)`, `tier notin (db)`, `canary`, `!canary`. */
@@ -117,5 +130,5 @@ export function describeSelector(selector: unknown): string {
 
 /** The pod templates in `templates` that a selector picks. */
 export function selectedTemplates(selector: unknown, templates: readonly PodTemplate[]): PodTemplate[] {
-  return templates.filter((t) => selectorMatches(selector, templateLabels(t)));
+  return templates.filter((t) => selectorMatches(selector, t.labels));
 }

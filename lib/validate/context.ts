@@ -16,6 +16,8 @@ export interface Rule {
 
 export interface Context {
   readonly objects: readonly KubeObject[];
+  /** The pod templates of each object (see podTemplates), found once for every rule. */
+  readonly templatesOf: ReadonlyMap<KubeObject, readonly PodTemplate[]>;
   /** Pod templates of all workloads, by namespace. */
   readonly templates: ReadonlyMap<string, readonly PodTemplate[]>;
   /** Services by `namespace/name`. */
@@ -40,11 +42,17 @@ export function identity(o: KubeObject): string {
   return `${groupOf(String(o.apiVersion))}/${o.kind}/${namespaceOf(o)}/${nameOf(o)}`;
 }
 
+/** The pod templates of `o`, as found when the context was built. */
+export function templatesOf(o: KubeObject, ctx: Context): readonly PodTemplate[] {
+  return ctx.templatesOf.get(o) ?? podTemplates(o);
+}
+
 function isCoreKind(o: KubeObject, kind: string): boolean {
   return o.apiVersion === 'v1' && o.kind === kind;
 }
 
 export function buildContext(objects: readonly KubeObject[]): Context {
+  const templatesOf = new Map<KubeObject, readonly PodTemplate[]>();
   const templates = new Map<string, PodTemplate[]>();
   const services = new Map<string, KubeObject>();
   const configMaps = new Set<string>();
@@ -52,11 +60,12 @@ export function buildContext(objects: readonly KubeObject[]): Context {
   objects.forEach((o, i) => {
     const ns = namespaceOf(o);
     const found = podTemplates(o);
+    templatesOf.set(o, found);
     if (found.length) templates.set(ns, [...(templates.get(ns) ?? []), ...found]);
     if (isCoreKind(o, 'Service')) services.set(nsKey(ns, nameOf(o)), o);
     if (isCoreKind(o, 'ConfigMap')) configMaps.add(nsKey(ns, nameOf(o)));
     const id = identity(o);
     if (!firstIndex.has(id)) firstIndex.set(id, i);
   });
-  return { objects, templates, services, configMaps, firstIndex };
+  return { objects, templatesOf, templates, services, configMaps, firstIndex };
 }

@@ -1,9 +1,9 @@
 /** Rules that check references between objects of the same output resolve. */
 import { EXTERNAL_PODS_ANNOTATION, type KubeObject } from '../objects';
-import { idOf, nsKey, type Context, type Issue, type Rule } from './context';
+import { idOf, nsKey, templatesOf, type Context, type Issue, type Rule } from './context';
 import { at, describe, isObject, items, list, obj, str, stringMap, type JsonObject } from '../inspect/json';
 import {
-  containersOf, describeSelector, isEmptySelector, namespaceOf, podTemplates, selectedTemplates, type PodTemplate,
+  containersOf, describeSelector, isEmptySelector, namespaceOf, selectedTemplates, type PodTemplate,
 } from '../inspect/pods';
 
 function isKind(o: KubeObject, apiVersion: string, kind: string): boolean {
@@ -46,37 +46,44 @@ function describePorts(ports: readonly JsonObject[]): string {
   return ports.map((p) => (p.name === undefined ? String(p.containerPort) : `${String(p.name)}=${String(p.containerPort)}`)).join(', ') || 'none';
 }
 
-function* targetPortIssues(service: KubeObject, selector: JsonObject, ctx: Context): Generator<Issue> {
+function targetPortIssues(service: KubeObject, selector: JsonObject, ctx: Context): Issue[] {
+  const out: Issue[] = [];
   const templates = selectedTemplates(selector, templatesIn(service, ctx));
-  for (const { item: port, path } of items(obj(service.spec).ports, 'spec.ports')) {
+  list(obj(service.spec).ports).forEach((port, i) => {
+    if (!isObject(port)) return;
     const target = port.targetPort ?? port.port;
-    if (typeof target !== 'string' && typeof target !== 'number') continue; // a schema violation, reported there
+    if (typeof target !== 'string' && typeof target !== 'number') return; // a schema violation, reported there
     const matches = (cp: JsonObject): boolean => (typeof target === 'string' ? cp.name === target : cp.containerPort === target);
-    for (const t of templates.filter((tpl) => !containerPorts(tpl).some(matches))) {
-      yield {
-        field: at(path, 'targetPort'),
-        message: `targetPort ${describe(target)} matches no containerPort of ${idOf(t.owner)} (it has: ${describePorts(containerPorts(t))})`,
-      };
+    for (const t of templates) {
+      const ports = containerPorts(t);
+      if (ports.some(matches)) continue;
+      out.push({
+        field: at(at(at('spec', 'ports'), i), 'targetPort'),
+        message: `targetPort ${describe(target)} matches no containerPort of ${idOf(t.owner)} (it has: ${describePorts(ports)})`,
+      });
     }
-  }
+  });
+  return out;
 }
 
 /** Protects against Services whose traffic reaches pods on a port nothing listens on. */
 export const targetPortRule: Rule = {
   id: 'target-port',
-  check: (o, _i, ctx) => servicesWithSelector(o).flatMap(({ service, selector }) => [...targetPortIssues(service, selector, ctx)]),
+  check: (o, _i, ctx) => servicesWithSelector(o).flatMap(({ service, selector }) => targetPortIssues(service, selector, ctx)),
 };
 
-function* ingressBackends(ingress: KubeObject): Generator<{ backend: JsonObject; path: string }> {
+function ingressBackends(ingress: KubeObject): Array<{ backend: JsonObject; path: string }> {
+  const found: Array<{ backend: JsonObject; path: string }> = [];
   const spec = obj(ingress.spec);
   const defaultBackend = obj(spec.defaultBackend);
-  if (isObject(defaultBackend.service)) yield { backend: defaultBackend.service, path: 'spec.defaultBackend.service' };
+  if (isObject(defaultBackend.service)) found.push({ backend: defaultBackend.service, path: 'spec.defaultBackend.service' });
   for (const rule of items(spec.rules, 'spec.rules')) {
     for (const p of items(obj(rule.item.http).paths, at(at(rule.path, 'http'), 'paths'))) {
       const service = obj(p.item.backend).service;
-      if (isObject(service)) yield { backend: service, path: at(at(p.path, 'backend'), 'service') };
+      if (isObject(service)) found.push({ backend: service, path: at(at(p.path, 'backend'), 'service') });
     }
   }
+  return found;
 }
 
 function backendIssue(ingress: KubeObject, backend: JsonObject, path: string, ctx: Context): Issue | undefined {
@@ -96,7 +103,7 @@ function backendIssue(ingress: KubeObject, backend: JsonObject, path: string, ct
 /** Protects against Ingress routes that answer 503 because their Service or port does not exist. */
 export const ingressBackendRule: Rule = {
   id: 'ingress-backend',
-  check: (o, _i, ctx) => (isKind(o, 'networking.k8s.io/v1', 'Ingress') ? [...ingressBackends(o)] : [])
+  check: (o, _i, ctx) => (isKind(o, 'networking.k8s.io/v1', 'Ingress') ? ingressBackends(o) : [])
     .flatMap(({ backend, path }) => backendIssue(o, backend, path, ctx) ?? []),
 };
 
@@ -120,23 +127,27 @@ interface ConfigMapRef {
   readonly optional: boolean;
 }
 
-function ref(source: unknown, path: string): ConfigMapRef[] {
-  return isObject(source) ? [{ field: at(path, 'name'), name: source.name, optional: source.optional === true }] : [];
-}
-
-function* configMapRefs(t: PodTemplate): Generator<ConfigMapRef> {
+/** The ConfigMaps a pod template refers to: from envFrom, env valueFrom, and configMap or projected volumes. */
+function configMapRefs(t: PodTemplate): ConfigMapRef[] {
+  const found: ConfigMapRef[] = [];
+  const add = (source: unknown, path: () => string): void => {
+    if (isObject(source)) found.push({ field: at(path(), 'name'), name: source.name, optional: source.optional === true });
+  };
   for (const { container, path } of containersOf(t)) {
-    for (const e of items(container.envFrom, at(path, 'envFrom'))) yield* ref(e.item.configMapRef, at(e.path, 'configMapRef'));
-    for (const e of items(container.env, at(path, 'env'))) {
-      yield* ref(obj(e.item.valueFrom).configMapKeyRef, at(at(e.path, 'valueFrom'), 'configMapKeyRef'));
-    }
+    list(container.envFrom).forEach((e, i) => add(obj(e).configMapRef, () => at(at(at(path, 'envFrom'), i), 'configMapRef')));
+    list(container.env).forEach((e, i) => {
+      add(obj(obj(e).valueFrom).configMapKeyRef, () => at(at(at(at(path, 'env'), i), 'valueFrom'), 'configMapKeyRef'));
+    });
   }
-  for (const v of items(obj(t.template.spec).volumes, at(at(t.path, 'spec'), 'volumes'))) {
-    yield* ref(v.item.configMap, at(v.path, 'configMap'));
-    for (const s of items(obj(v.item.projected).sources, at(at(v.path, 'projected'), 'sources'))) {
-      yield* ref(s.item.configMap, at(s.path, 'configMap'));
-    }
-  }
+  const volumesPath = () => at(at(t.path, 'spec'), 'volumes');
+  list(obj(t.template.spec).volumes).forEach((v, i) => {
+    const volume = obj(v);
+    add(volume.configMap, () => at(at(volumesPath(), i), 'configMap'));
+    list(obj(volume.projected).sources).forEach((source, j) => {
+      add(obj(source).configMap, () => at(at(at(at(at(volumesPath(), i), 'projected'), 'sources'), j), 'configMap'));
+    });
+  });
+  return found;
 }
 
 /** Created by Kubernetes in every namespace, so never part of the output. */
@@ -145,7 +156,7 @@ const PROVIDED_CONFIG_MAPS: ReadonlySet<string> = new Set(['kube-root-ca.crt']);
 /** Protects against pods stuck in CreateContainerConfigError or ContainerCreating on a ConfigMap nobody creates. */
 export const configMapRefRule: Rule = {
   id: 'configmap-ref',
-  check: (o, _i, ctx) => podTemplates(o).flatMap((t) => [...configMapRefs(t)])
+  check: (o, _i, ctx) => templatesOf(o, ctx).flatMap(configMapRefs)
     .filter((r) => !r.optional && !PROVIDED_CONFIG_MAPS.has(String(r.name)) && !ctx.configMaps.has(nsKey(namespaceOf(o), String(r.name))))
     .map((r) => ({
       field: r.field,
@@ -154,24 +165,26 @@ export const configMapRefRule: Rule = {
 };
 
 /** The pod selectors of a NetworkPolicy that must pick pods in its own namespace. */
-function* policySelectors(policy: KubeObject): Generator<{ selector: unknown; path: string }> {
+function policySelectors(policy: KubeObject): Array<{ selector: unknown; path: string }> {
+  const found: Array<{ selector: unknown; path: string }> = [];
   const spec = obj(policy.spec);
-  if (policy.metadata.annotations?.[EXTERNAL_PODS_ANNOTATION] !== 'true') yield { selector: spec.podSelector, path: 'spec.podSelector' };
+  if (policy.metadata.annotations?.[EXTERNAL_PODS_ANNOTATION] !== 'true') found.push({ selector: spec.podSelector, path: 'spec.podSelector' });
   for (const [direction, peers] of [['ingress', 'from'], ['egress', 'to']] as const) {
     for (const r of items(spec[direction], at('spec', direction))) {
       for (const peer of items(r.item[peers], at(r.path, peers))) {
         if (peer.item.podSelector !== undefined && peer.item.namespaceSelector === undefined) {
-          yield { selector: peer.item.podSelector, path: at(peer.path, 'podSelector') };
+          found.push({ selector: peer.item.podSelector, path: at(peer.path, 'podSelector') });
         }
       }
     }
   }
+  return found;
 }
 
 /** Protects against NetworkPolicies that apply to, or admit traffic from, pods that do not exist. */
 export const networkPolicySelectorRule: Rule = {
   id: 'network-policy-selector',
-  check: (o, _i, ctx) => (isKind(o, 'networking.k8s.io/v1', 'NetworkPolicy') ? [...policySelectors(o)] : [])
+  check: (o, _i, ctx) => (isKind(o, 'networking.k8s.io/v1', 'NetworkPolicy') ? policySelectors(o) : [])
     .filter(({ selector }) => !isEmptySelector(selector) && selectedTemplates(selector, templatesIn(o, ctx)).length === 0)
     .map(({ selector, path }) => ({
       field: path,

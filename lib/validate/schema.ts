@@ -145,19 +145,21 @@ const MAX_DEPTH = 64;
  * pass would find no unknown field: each node is reached (its key is read on its parent) and each of its keys
  * is read there.
  */
-function allKnown(value: object, memo: PathMemo | undefined, depth: number): boolean {
+function allKnown(value: object, memo: PathMemo, depth: number): boolean {
   if (depth > MAX_DEPTH) return false;
   if (Array.isArray(value)) {
     for (const item of value as unknown[]) {
-      if (typeof item === 'object' && item !== null && !allKnown(item, memo?.items, depth + 1)) return false;
+      if (typeof item !== 'object' || item === null) continue;
+      if (memo.items === undefined || !allKnown(item, memo.items, depth + 1)) return false;
     }
     return true;
   }
+  // for-in, not Object.keys: this walk runs over every object of every synth, and allocates nothing.
   const fields = value as Readonly<Record<string, unknown>>;
-  for (const key of Object.keys(fields)) {
+  for (const key in fields) {
     const v = fields[key];
     if (v === undefined) continue;
-    const below = memo?.keys.get(key);
+    const below = memo.keys.get(key);
     if (below === undefined) return false;
     if (typeof v === 'object' && v !== null && !allKnown(v, below, depth + 1)) return false;
   }

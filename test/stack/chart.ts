@@ -4,8 +4,11 @@ import * as path from 'node:path';
 import { ConfigError } from '../../lib/config';
 import { environmentFor, NAMESPACES, previewEnvironment } from '../../lib/environments';
 import { OpenVault } from '../../lib/chart';
-import { renderEnvironment } from '../../lib/render';
-import { App } from 'cdk8s';
+import { buildObjects, renderEnvironment } from '../../lib/render';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Environment } from '../../lib/config';
+import { Manifest, ObjectType } from '../../lib/k8s';
 import { containers, DEMO, find, matches, objectsOf, ofKind, podTemplate, PRODUCTION, variant, workloads } from '../helpers';
 
 const CASES = [
@@ -177,6 +180,40 @@ test('the chart takes any valid environment, and refuses an invalid one', () => 
   const bad = variant(DEMO, { namespace: 'Not A Namespace', frontend: { ...DEMO.frontend, replicas: 0 } });
   expect(() => new OpenVault(new App(), 'bad', { env: bad })).toThrow(/namespace "Not A Namespace" must be a DNS label/);
   expect(() => new OpenVault(new App(), 'bad', { env: bad })).toThrow(/frontend.replicas 0 must be a whole number from 1 to 50/);
+});
+
+/** Every branch of the chart: TLS modes, an admin host, an external database, no ExternalSecrets. */
+const BRANCHES: ReadonlyArray<readonly [string, Environment]> = [
+  ['ov', PRODUCTION],
+  ['ov-demo', DEMO],
+  ['a preview', previewEnvironment(3)],
+  ['an admin host, TLS from a Secret', variant(PRODUCTION, { ingress: { ...PRODUCTION.ingress, adminHost: 'admin.openvault.wgbh.org', tls: { mode: 'secret', secretName: 'tls' } } })],
+  ['no TLS', variant(DEMO, { ingress: { ...DEMO.ingress, tls: { mode: 'off' } } })],
+  ['an external database', variant(PRODUCTION, {
+    database: { mode: 'external', host: 'db.example.org', port: 5432, name: 'ov', user: 'ov', password: { name: 'ov-db', key: 'password' }, peer: { cidr: '192.0.2.0/24' } },
+  })],
+];
+
+/** JSON text, so that key order counts: it is the order of the YAML written. */
+const text = (value: unknown) => JSON.stringify(value, null, 1);
+
+describe.each(BRANCHES)('rendering, %s', (_name, env) => {
+  const chart = new OpenVault(new App(), env.namespace, { env });
+  const objects = chart.node.findAll().filter(ApiObject.isApiObject);
+
+  test('each object renders exactly as an instance of its generated class, with cdk8s token resolution, renders it', () => {
+    const twins = new Chart(new App(), 'twins');
+    expect(objects.every((o) => Manifest.prototype.isPrototypeOf(o))).toBe(true);
+    for (const [i, o] of objects.entries()) {
+      const m = o as Manifest<ObjectType>;
+      const Generated = m.objectType as unknown as new (scope: Construct, id: string, props: unknown) => ApiObject;
+      expect(text(m.toJson())).toBe(text(new Generated(twins, `o${i}`, m.objectProps).toJson()));
+    }
+  });
+
+  test('buildObjects gives what cdk8s Chart.toJson() gives, in the same order', () => {
+    expect(text(buildObjects(env))).toBe(text(chart.toJson()));
+  });
 });
 
 test('importing lib/ writes no files', () => {
