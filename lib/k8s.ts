@@ -15,6 +15,7 @@ export * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
  */
 export interface ObjectType {
   readonly GVK: GroupVersionKind;
+  // Each class takes its own props type; PropsOf recovers it.
   manifest(props?: any): unknown;
 }
 
@@ -27,8 +28,9 @@ export type PropsOf<T extends ObjectType> = NonNullable<Parameters<T['manifest']
  * It renders what an instance of the class itself renders (keys sorted, empty values dropped, JSON
  * patches applied before the class maps the fields), but without cdk8s' token resolution, which visits
  * every value of every object through the construct tree and took most of the time of a synth. So its
- * props must be plain data, with no cdk8s `Lazy` or other token in them; the stack uses none, and
- * test/stack/chart.ts compares every object of every environment it builds with the class's own output.
+ * props must be plain data, with no cdk8s `Lazy` or other token in them: the stack uses none, and
+ * test/stack/chart.ts compares every object, in each branch of the chart, with the class's own output.
+ * Labels and annotations added through `metadata`, and JSON patches, apply as they do to any ApiObject.
  */
 export class Manifest<T extends ObjectType> extends ApiObject {
   /** The class that renders the object. */
@@ -66,10 +68,18 @@ function plain(value: unknown): unknown {
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return value;
   const source = value as Readonly<Record<string, unknown>>;
+  const keys = Object.keys(source);
+  if (!isSorted(keys)) keys.sort();
   const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(source).sort()) {
+  for (const key of keys) {
     const v = plain(source[key]);
     if (v !== undefined) copy[key] = v;
   }
   return copy;
+}
+
+/** Many objects have their keys in order already, and need no sort. */
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return false;
+  return true;
 }

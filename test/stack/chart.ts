@@ -5,7 +5,7 @@ import { ConfigError } from '../../lib/config';
 import { environmentFor, NAMESPACES, previewEnvironment } from '../../lib/environments';
 import { OpenVault } from '../../lib/chart';
 import { buildObjects, renderEnvironment } from '../../lib/render';
-import { ApiObject, App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Environment } from '../../lib/config';
 import { Manifest, ObjectType } from '../../lib/k8s';
@@ -214,6 +214,18 @@ describe.each(BRANCHES)('rendering, %s', (_name, env) => {
   test('buildObjects gives what cdk8s Chart.toJson() gives, in the same order', () => {
     expect(text(buildObjects(env))).toBe(text(chart.toJson()));
   });
+});
+
+test('labels and annotations added through cdk8s metadata, and JSON patches, are rendered', () => {
+  const chart = new OpenVault(new App(), 'ov-demo', { env: DEMO });
+  const deployment = chart.node.findAll().filter(ApiObject.isApiObject).find((o) => o.kind === 'Deployment' && o.name === 'ov-wag')!;
+  deployment.metadata.addLabel('team', 'archive');
+  deployment.metadata.addAnnotation('note', 'kept');
+  deployment.addJsonPatch(JsonPatch.replace('/spec/revisionHistoryLimit', 2));
+  const json = deployment.toJson();
+  expect(json.metadata.labels.team).toBe('archive');
+  expect(json.metadata.annotations).toEqual({ note: 'kept' });
+  expect(json.spec.revisionHistoryLimit).toBe(2);
 });
 
 test('importing lib/ writes no files', () => {
