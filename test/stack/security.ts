@@ -233,10 +233,10 @@ describe('Secrets', () => {
       const full = path.join(root, p);
       return fs.statSync(full).isDirectory() ? fs.readdirSync(full, { recursive: true }).map((f) => path.join(full, String(f))) : [full];
     });
-    for (const f of files.filter((f) => fs.statSync(f).isFile())) {
-      const text = fs.readFileSync(f, 'utf8');
-      expect([f, /-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}|^kind: Secret$/m.test(text)]).toEqual([f, false]);
-    }
+    const suspicious = files.filter((f) => fs.statSync(f).isFile())
+      .filter((f) => /-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}|^kind: Secret$/m.test(fs.readFileSync(f, 'utf8')));
+    expect(files.length).toBeGreaterThan(20);
+    expect(suspicious).toEqual([]);
   });
 });
 
