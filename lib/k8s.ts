@@ -27,8 +27,8 @@ export type PropsOf<T extends ObjectType> = NonNullable<Parameters<T['manifest']
  *
  * It renders what an instance of the class itself renders (keys sorted, empty values dropped, JSON
  * patches applied before the class maps the fields), but without cdk8s' token resolution, which visits
- * every value of every object through the construct tree and took most of the time of a synth. So its
- * props must be plain data, with no cdk8s `Lazy` or other token in them: the stack uses none, and
+ * every value of every object through the construct tree and took about a fifth of the render time. So
+ * its props must be plain data, with no cdk8s `Lazy` or other token in them: the stack uses none, and
  * test/stack/chart.ts compares every object, in each branch of the chart, with the class's own output.
  * Labels and annotations added through `metadata`, and JSON patches, apply as they do to any ApiObject.
  */

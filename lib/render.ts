@@ -18,14 +18,16 @@ export interface Rendered {
 }
 
 /**
- * The objects of one environment's chart, in construct order. A fresh App each: one shared App would
- * re-resolve every chart on each synth. Each object is rendered by its own `toJson()`, which is what
- * `Chart.toJson()` does after ordering them by their dependencies; the chart declares none, so that order
- * is construct order and building the dependency graph is skipped (a test holds the two equal).
+ * The objects of one environment's chart. A fresh App each: one shared App would re-resolve every chart
+ * on each synth. `Chart.toJson()` orders the objects by their dependencies and renders each with its
+ * `toJson()`; with no dependency declared, that order is construct order, so the dependency graph is
+ * not built (a test holds the two equal).
  */
 export function buildObjects(env: Environment): KubeObject[] {
   const chart = new OpenVault(new App(), env.namespace, { env });
-  return chart.node.findAll().filter(ApiObject.isApiObject).map((o) => o.toJson() as KubeObject);
+  const constructs = chart.node.findAll();
+  if (constructs.some((c) => c.node.dependencies.length > 0)) return chart.toJson() as KubeObject[];
+  return constructs.filter(ApiObject.isApiObject).map((o) => o.toJson() as KubeObject);
 }
 
 /** Builds, validates (throws ValidationError) and serializes one environment. */
