@@ -49,20 +49,19 @@ function describePorts(ports: readonly JsonObject[]): string {
 function targetPortIssues(service: KubeObject, selector: JsonObject, ctx: Context): Issue[] {
   const out: Issue[] = [];
   const templates = selectedTemplates(selector, templatesIn(service, ctx));
-  list(obj(service.spec).ports).forEach((port, i) => {
-    if (!isObject(port)) return;
+  for (const { item: port, path } of items(obj(service.spec).ports, 'spec.ports')) {
     const target = port.targetPort ?? port.port;
-    if (typeof target !== 'string' && typeof target !== 'number') return; // a schema violation, reported there
+    if (typeof target !== 'string' && typeof target !== 'number') continue; // a schema violation, reported there
     const matches = (cp: JsonObject): boolean => (typeof target === 'string' ? cp.name === target : cp.containerPort === target);
     for (const t of templates) {
       const ports = containerPorts(t);
       if (ports.some(matches)) continue;
       out.push({
-        field: at(at(at('spec', 'ports'), i), 'targetPort'),
+        field: at(path, 'targetPort'),
         message: `targetPort ${describe(target)} matches no containerPort of ${idOf(t.owner)} (it has: ${describePorts(ports)})`,
       });
     }
-  });
+  }
   return out;
 }
 
@@ -127,26 +126,25 @@ interface ConfigMapRef {
   readonly optional: boolean;
 }
 
+function ref(found: ConfigMapRef[], source: unknown, path: string): void {
+  if (isObject(source)) found.push({ field: at(path, 'name'), name: source.name, optional: source.optional === true });
+}
+
 /** The ConfigMaps a pod template refers to: from envFrom, env valueFrom, and configMap or projected volumes. */
 function configMapRefs(t: PodTemplate): ConfigMapRef[] {
   const found: ConfigMapRef[] = [];
-  const add = (source: unknown, path: () => string): void => {
-    if (isObject(source)) found.push({ field: at(path(), 'name'), name: source.name, optional: source.optional === true });
-  };
   for (const { container, path } of containersOf(t)) {
-    list(container.envFrom).forEach((e, i) => add(obj(e).configMapRef, () => at(at(at(path, 'envFrom'), i), 'configMapRef')));
-    list(container.env).forEach((e, i) => {
-      add(obj(obj(e).valueFrom).configMapKeyRef, () => at(at(at(at(path, 'env'), i), 'valueFrom'), 'configMapKeyRef'));
-    });
+    for (const e of items(container.envFrom, at(path, 'envFrom'))) ref(found, e.item.configMapRef, at(e.path, 'configMapRef'));
+    for (const e of items(container.env, at(path, 'env'))) {
+      ref(found, obj(e.item.valueFrom).configMapKeyRef, at(at(e.path, 'valueFrom'), 'configMapKeyRef'));
+    }
   }
-  const volumesPath = () => at(at(t.path, 'spec'), 'volumes');
-  list(obj(t.template.spec).volumes).forEach((v, i) => {
-    const volume = obj(v);
-    add(volume.configMap, () => at(at(volumesPath(), i), 'configMap'));
-    list(obj(volume.projected).sources).forEach((source, j) => {
-      add(obj(source).configMap, () => at(at(at(at(at(volumesPath(), i), 'projected'), 'sources'), j), 'configMap'));
-    });
-  });
+  for (const v of items(obj(t.template.spec).volumes, at(at(t.path, 'spec'), 'volumes'))) {
+    ref(found, v.item.configMap, at(v.path, 'configMap'));
+    for (const s of items(obj(v.item.projected).sources, at(at(v.path, 'projected'), 'sources'))) {
+      ref(found, s.item.configMap, at(s.path, 'configMap'));
+    }
+  }
   return found;
 }
 
