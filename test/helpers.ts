@@ -1,10 +1,10 @@
 /** Small readers over synthesized objects and output folders, shared by the tests. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Environment } from '../lib/config';
-import { ENVIRONMENTS } from '../lib/environments';
-import { KubeObject } from '../lib/objects';
-import { buildObjects } from '../lib/render';
+import { Environment } from '../lib/config/types';
+import { ENVIRONMENTS } from '../lib/config/environments';
+import { KubeObject } from '../lib/objects/kube-object';
+import { buildObjects } from '../lib/synth/render';
 
 export type Obj = KubeObject & { spec?: any; data?: any };
 

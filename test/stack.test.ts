@@ -6,6 +6,6 @@ import './stack/chart';
 import './stack/security';
 import './stack/operations';
 import './stack/delivery';
-import './stack/yaml';
+import './stack/network';
 import './validation/rules';
 import './validation/chart';

@@ -1,5 +1,5 @@
-import type { KubeObject } from '../lib/objects';
-import { formatBytes, formatSummary, type SummaryRow } from '../lib/summary';
+import type { KubeObject } from '../lib/objects/kube-object';
+import { formatBytes, formatSummary, type SummaryRow } from '../lib/report/summary';
 
 function obj(kind: string, name: string): KubeObject {
   return { apiVersion: 'v1', kind, metadata: { name } };

@@ -1,5 +1,5 @@
-import type { KubeObject } from '../lib/objects';
-import { renderTopology } from '../lib/topology';
+import type { KubeObject } from '../lib/objects/kube-object';
+import { renderTopology } from '../lib/report/topology';
 
 const NS = 'ov';
 const NAME = 'app.kubernetes.io/name';

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { load } from 'js-yaml';
-import { main } from '../../lib/cli';
+import { main } from '../../lib/synth/cli';
 import { tree } from '../helpers';
 
 const run = promisify(execFile);

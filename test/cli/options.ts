@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EXIT, main } from '../../lib/cli';
+import { EXIT, main } from '../../lib/synth/cli';
 import { writeAtomically } from '../../lib/output';
 import { tree } from '../helpers';
 

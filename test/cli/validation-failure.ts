@@ -2,10 +2,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EXIT, main } from '../../lib/cli';
-import { Environment } from '../../lib/config';
-import { buildObjects, renderEnvironment } from '../../lib/render';
-import { assertValid } from '../../lib/validate';
+import { EXIT, main } from '../../lib/synth/cli';
+import { Environment } from '../../lib/config/types';
+import { buildObjects, renderEnvironment } from '../../lib/synth/render';
+import { assertValid } from '../../lib/synth/validate';
 
 /** ov renders as usual; ov-demo's backend pod asks to run as root, which validation refuses. */
 function renderWithRootDemo(env: Environment) {

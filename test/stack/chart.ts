@@ -1,14 +1,11 @@
 /** The OpenVault chart: what each namespace's manifest contains, and that its objects fit together. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError } from '../../lib/config';
-import { environmentFor, NAMESPACES, previewEnvironment } from '../../lib/environments';
-import { OpenVault } from '../../lib/chart';
-import { buildObjects, renderEnvironment } from '../../lib/render';
-import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
-import { Construct } from 'constructs';
-import { Environment } from '../../lib/config';
-import { Manifest, ObjectType } from '../../lib/k8s';
+import { ConfigError } from '../../lib/config/types';
+import { environmentFor, NAMESPACES, previewEnvironment } from '../../lib/config/environments';
+import { OpenVault } from '../../lib/chart/open-vault';
+import { renderEnvironment } from '../../lib/synth/render';
+import { ApiObject, App, JsonPatch } from 'cdk8s';
 import { containers, DEMO, find, matches, objectsOf, ofKind, podTemplate, PRODUCTION, variant, workloads } from '../helpers';
 
 const CASES = [
@@ -25,7 +22,7 @@ const COMMON = [
   'ServiceAccount/ov-wag-update-index', 'CronJob/ov-wag-update-index',
   'ConfigMap/ov-frontend', 'ServiceAccount/ov-frontend', 'Deployment/ov-frontend', 'Service/ov-frontend',
   'Ingress/open-vault',
-  'NetworkPolicy/default-deny', 'NetworkPolicy/allow-dns', 'NetworkPolicy/ov-frontend', 'NetworkPolicy/ov-wag',
+  'NetworkPolicy/default-deny', 'NetworkPolicy/ov-frontend', 'NetworkPolicy/ov-wag',
   'NetworkPolicy/ov-wag-migrate', 'NetworkPolicy/ov-wag-update-index', 'NetworkPolicy/db',
 ];
 const EXPECTED: Record<string, string[]> = {
@@ -41,10 +38,6 @@ const EXPECTED: Record<string, string[]> = {
 
 describe.each(CASES)('namespace %s', (namespace, env) => {
   const objects = objectsOf(env);
-
-  test('matches the snapshot', () => {
-    expect(renderEnvironment(env).yaml).toMatchSnapshot();
-  });
 
   test('holds exactly the expected kinds and names', () => {
     const actual = objects.map((o) => `${o.kind}/${o.kind === 'Namespace' ? '' : o.metadata.name}`).sort();
@@ -182,51 +175,19 @@ test('the chart takes any valid environment, and refuses an invalid one', () => 
   expect(() => new OpenVault(new App(), 'bad', { env: bad })).toThrow(/frontend.replicas 0 must be a whole number from 1 to 50/);
 });
 
-/** Every branch of the chart: TLS modes, an admin host, an external database, no ExternalSecrets. */
-const BRANCHES: ReadonlyArray<readonly [string, Environment]> = [
-  ['ov', PRODUCTION],
-  ['ov-demo', DEMO],
-  ['a preview', previewEnvironment(3)],
-  ['an admin host, TLS from a Secret', variant(PRODUCTION, { ingress: { ...PRODUCTION.ingress, adminHost: 'admin.openvault.wgbh.org', tls: { mode: 'secret', secretName: 'tls' } } })],
-  ['no TLS', variant(DEMO, { ingress: { ...DEMO.ingress, tls: { mode: 'off' } } })],
-  ['an external database', variant(PRODUCTION, {
-    database: { mode: 'external', host: 'db.example.org', port: 5432, name: 'ov', user: 'ov', password: { name: 'ov-db', key: 'password' }, peer: { cidr: '192.0.2.0/24' } },
-  })],
-];
-
-/** JSON text, so that key order counts: it is the order of the YAML written. */
-const text = (value: unknown) => JSON.stringify(value, null, 1);
-
-describe.each(BRANCHES)('rendering, %s', (_name, env) => {
-  const chart = new OpenVault(new App(), env.namespace, { env });
-  const objects = chart.node.findAll().filter(ApiObject.isApiObject);
-
-  test('each object renders exactly as an instance of its generated class, with cdk8s token resolution, renders it', () => {
-    const twins = new Chart(new App(), 'twins');
-    expect(objects.every((o) => Manifest.prototype.isPrototypeOf(o))).toBe(true);
-    for (const [i, o] of objects.entries()) {
-      const m = o as Manifest<ObjectType>;
-      const Generated = m.objectType as unknown as new (scope: Construct, id: string, props: unknown) => ApiObject;
-      expect(text(m.toJson())).toBe(text(new Generated(twins, `o${i}`, m.objectProps).toJson()));
-    }
-  });
-
-});
-
-test('buildObjects gives what cdk8s Chart.toJson() gives, in the same order', () => {
-  expect(text(buildObjects(PRODUCTION))).toBe(text(new OpenVault(new App(), 'ov', { env: PRODUCTION }).toJson()));
-});
-
 test('labels and annotations added through cdk8s metadata, and JSON patches, are rendered', () => {
   const chart = new OpenVault(new App(), 'ov-demo', { env: DEMO });
   const deployment = chart.node.findAll().filter(ApiObject.isApiObject).find((o) => o.kind === 'Deployment' && o.name === 'ov-wag')!;
   deployment.metadata.addLabel('team', 'archive');
   deployment.metadata.addAnnotation('note', 'kept');
   deployment.addJsonPatch(JsonPatch.replace('/spec/revisionHistoryLimit', 2));
-  const json = deployment.toJson();
+  // cdk8s applies patches to the rendered object, so a patch may add a field the generated class does not know.
+  deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/hostUsers', false));
+  const json = chart.toJson().find((o: any) => o.kind === 'Deployment' && o.metadata.name === deployment.name);
   expect(json.metadata.labels.team).toBe('archive');
   expect(json.metadata.annotations).toEqual({ note: 'kept' });
   expect(json.spec.revisionHistoryLimit).toBe(2);
+  expect(json.spec.template.spec.hostUsers).toBe(false);
 });
 
 test('importing lib/ writes no files', () => {

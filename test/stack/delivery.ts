@@ -1,8 +1,8 @@
 /** What a synth hands to GitOps besides the manifests: the Argo CD Applications and the topology pages. */
 import { load } from 'js-yaml';
-import { applicationObject, applicationYaml } from '../../lib/argocd';
-import { renderTopology } from '../../lib/topology';
-import { findViolations } from '../../lib/validate';
+import { applicationObject, renderEnvironment } from '../../lib/synth/render';
+import { renderTopology } from '../../lib/report/topology';
+import { findViolations } from '../../lib/synth/validate';
 import { DEMO, objectsOf, PRODUCTION } from '../helpers';
 
 describe.each([['ov', PRODUCTION], ['ov-demo', DEMO]] as const)('%s', (namespace, env) => {
@@ -26,7 +26,7 @@ describe.each([['ov', PRODUCTION], ['ov-demo', DEMO]] as const)('%s', (namespace
         retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
       },
     });
-    expect(load(applicationYaml(env))).toEqual(app);
+    expect(load(renderEnvironment(env).application)).toEqual(app);
     expect(findViolations([app])).toEqual([]);
   });
 

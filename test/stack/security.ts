@@ -1,10 +1,10 @@
 /** Secure by default: Pod Security "restricted", least privilege, network isolation, availability, no secrets. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { environmentProblems, Environment } from '../../lib/config';
-import { previewEnvironment } from '../../lib/environments';
-import { requiredSecrets } from '../../lib/secrets';
-import { findViolations } from '../../lib/validate';
+import { environmentProblems, Environment } from '../../lib/config/types';
+import { previewEnvironment } from '../../lib/config/environments';
+import { requiredSecrets } from '../../lib/config/secrets';
+import { findViolations } from '../../lib/synth/validate';
 import { containers, DEMO, find, objectsOf, ofKind, podTemplate, PRODUCTION, variant, workloads } from '../helpers';
 import { allowed, Endpoint } from '../netpol';
 

@@ -1,5 +1,5 @@
-import type { KubeObject } from '../../lib/objects';
-import { assertValid, findViolations, formatViolation, ValidationError, type Violation } from '../../lib/validate';
+import type { KubeObject } from '../../lib/objects/kube-object';
+import { assertValid, findViolations, formatViolation, ValidationError, type Violation } from '../../lib/synth/validate';
 
 const NS = 't';
 
@@ -183,16 +183,6 @@ interface Case {
 
 const CASES: readonly Case[] = [
   {
-    name: 'misspelled field',
-    change: (o) => set(o, WEB, `${WEB_C}.imagePullPolicyy`, 'Always'),
-    object: WEB, field: `${WEB_C}.imagePullPolicyy`, rule: 'unknown-field', message: 'did you mean "imagePullPolicy"',
-  },
-  {
-    name: 'misspelled field in a nested map-bearing node',
-    change: (o) => set(o, 'StatefulSet/t/db', 'spec.volumeClaimTemplates[0].spec.volumeMod', 'Filesystem'),
-    object: 'StatefulSet/t/db', field: 'spec.volumeClaimTemplates[0].spec.volumeMod', rule: 'unknown-field', message: 'did you mean "volumeMode"',
-  },
-  {
     name: 'wrong type (containerPort as string)',
     change: (o) => set(o, WEB, `${WEB_C}.ports[0].containerPort`, '8080'),
     object: WEB, field: `${WEB_C}.ports[0].containerPort`, rule: 'schema', message: 'must be integer (found "8080")',
@@ -364,17 +354,6 @@ describe('findViolations', () => {
     expect(findViolations(objects)).toEqual([]);
   });
 
-  test('frozen objects are validated too (the unknown-field proxy copes with them)', () => {
-    const deepFreeze = <T>(v: T): T => {
-      if (typeof v === 'object' && v !== null) Object.values(v).forEach(deepFreeze);
-      return Object.freeze(v);
-    };
-    const objects = broken((o) => set(o, 'ConfigMap/t/web-env', 'metadata.lables', { app: 'web' })).map(deepFreeze);
-    expect(findViolations(objects)).toEqual([{
-      object: 'ConfigMap/t/web-env', field: 'metadata.lables', rule: 'unknown-field', message: 'unknown field "lables" (did you mean "labels"?)',
-    }]);
-  });
-
   test('an optional ConfigMap reference may be missing', () => {
     const objects = broken((o) => set(o, WEB, `${WEB_C}.envFrom[0].configMapRef`, { name: 'overrides', optional: true }));
     expect(findViolations(objects)).toEqual([]);
@@ -393,63 +372,6 @@ describe('findViolations', () => {
       [WEB, `${WEB_POD}.initContainers[0].securityContext.readOnlyRootFilesystem`, 'read-only-root'],
       ['Service/t/web', 'spec.ports[0].targetPort', 'target-port'],
     ]);
-  });
-});
-
-describe('unknown fields, object after object', () => {
-  // What the validator reads is remembered per kind and path; these make sure that memory never hides a field.
-  const unknownField = (object: string, field: string, message: string): Violation => ({ object, field, rule: 'unknown-field', message });
-
-  // Each alone in an otherwise valid object, the hardest case: all other keys of the object are known.
-  test.each([
-    ['a misspelling', `${WEB_C}.imagePullPolicyy`, 'Always', `${WEB_C}.imagePullPolicyy`, 'unknown field "imagePullPolicyy" (did you mean "imagePullPolicy"?)'],
-    [
-      'a misspelling in a later item of an array', `${WEB_C}.ports[1]`, { name: 'metrics', containerPort: 9090, protocl: 'TCP' },
-      `${WEB_C}.ports[1].protocl`, 'unknown field "protocl" (did you mean "protocol"?)',
-    ],
-    ['a field of the Deployment spec one level too deep', `${WEB_POD}.replicas`, 2, `${WEB_POD}.replicas`, 'unknown field "replicas", not in the schema'],
-  ])('%s at a path already seen clean is still reported', (_name, path, value, field, message) => {
-    expect(findViolations(fixture())).toEqual([]);
-    const objects = broken((o) => set(o, WEB, path, value));
-    expect(findViolations(objects)).toEqual([unknownField(WEB, field, message)]);
-  });
-
-  test.each([
-    ['labels', 'metadata.app', 'web'],
-    ['matchLabels', 'spec.selector.app', 'web'],
-    ['limits and requests', `${WEB_C}.resources.memory`, '256Mi'],
-  ])('a key of the map %s is still unknown in the struct around it', (_map, field, value) => {
-    expect(findViolations(fixture())).toEqual([]);
-    const objects = broken((o) => set(o, WEB, field, value));
-    const key = field.split('.').pop() ?? '';
-    expect(findViolations(objects)).toEqual([unknownField(WEB, field, `unknown field "${key}", not in the schema`)]);
-  });
-
-  test('the same broken input gives the same violations every time', () => {
-    const objects = broken((o) => {
-      set(o, 'StatefulSet/t/db', 'spec.volumeClaimTemplates[0].spec.volumeMod', 'Filesystem');
-      set(o, 'ConfigMap/t/web-env', 'metadata.lables', { app: 'web' });
-      set(o, WEB, `${WEB_C}.ports[0].containerPort`, '8080');
-    });
-    const first = findViolations(objects);
-    expect(first.map((v) => [v.object, v.field, v.rule])).toEqual([
-      ['ConfigMap/t/web-env', 'metadata.lables', 'unknown-field'],
-      [WEB, `${WEB_C}.ports[0].containerPort`, 'schema'],
-      ['StatefulSet/t/db', 'spec.volumeClaimTemplates[0].spec.volumeMod', 'unknown-field'],
-    ]);
-    expect(findViolations(objects)).toEqual(first);
-    expect(findViolations(structuredClone(objects))).toEqual(first);
-  });
-
-  test('a new key in a map is no unknown field', () => {
-    expect(findViolations(fixture())).toEqual([]);
-    const objects = broken((o) => {
-      set(o, WEB, 'metadata.labels', { app: 'web', 'example.org/tier': 'frontend' });
-      set(o, WEB, 'spec.template.metadata.labels', { app: 'web', 'example.org/tier': 'frontend' });
-      set(o, 'ConfigMap/t/web-env', 'data', { MODE: 'production', LOG_LEVEL: 'debug' });
-    });
-    expect(findViolations(objects)).toEqual([]);
-    expect(findViolations(objects)).toEqual([]);
   });
 });
 

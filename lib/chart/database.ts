@@ -1,0 +1,114 @@
+/** db: PostgreSQL as a StatefulSet with its own volume claim, behind a headless Service. */
+import { Construct } from 'constructs';
+import { DATABASE } from '../config/images';
+import { SecretEnv } from '../config/secrets';
+import { InClusterDatabase } from '../config/types';
+import { labels, meta, selectorLabels } from './labels';
+import { k8s } from './k8s';
+import { DNS, Reach, Reachability } from './network';
+import { hardenedPod, quantity, serviceAccount, TMP } from './pod';
+import { secretEnvVars } from './secrets';
+
+/** The data directory the image expects; the claim is mounted here. */
+export const DATA_MOUNT = '/var/lib/postgresql/data';
+/** `initdb` refuses a non-empty directory, and a fresh volume often holds `lost+found`. */
+export const PGDATA = `${DATA_MOUNT}/pgdata`;
+const PORT_NAME = 'postgres';
+
+/** `pg_isready` through a shell, which expands the user and database from the container's environment. */
+const PG_ISREADY: k8s.Probe = {
+  exec: { command: ['sh', '-c', `exec pg_isready -h 127.0.0.1 -p ${DATABASE.port} -U "$POSTGRES_USER" -d "$POSTGRES_DB"`] },
+};
+
+export interface DatabaseProps {
+  readonly namespace: string;
+  /** Size, storage class, resources, database and role names. */
+  readonly config: InClusterDatabase;
+  /** `POSTGRES_PASSWORD`, set on the first start of an empty volume. */
+  readonly secretEnv: readonly SecretEnv[];
+}
+
+export class Database extends Construct {
+  readonly statefulSet: k8s.KubeStatefulSet;
+  readonly service: k8s.KubeService;
+  /** How clients declare that they reach it. */
+  readonly endpoint: Reach = { to: 'workload', name: DATABASE.name, port: DATABASE.port };
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    const db = props.config;
+    const identity = { name: DATABASE.name, namespace: props.namespace, component: 'database' };
+    const selector = selectorLabels(DATABASE.name, props.namespace);
+    // It calls nobody; its clients' declarations let them in.
+    new Reachability(this, 'reaches', { name: DATABASE.name, reaches: [DNS] });
+
+    // Headless: a stable DNS name per pod for the StatefulSet, and `db` for the backend.
+    this.service = new k8s.KubeService(this, 'service', {
+      metadata: meta(identity),
+      spec: {
+        clusterIp: 'None',
+        selector,
+        ports: [{ name: PORT_NAME, port: DATABASE.port, targetPort: k8s.IntOrString.fromString(PORT_NAME), protocol: 'TCP' }],
+      },
+    });
+    serviceAccount(this, identity);
+
+    this.statefulSet = new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: meta(identity),
+      spec: {
+        serviceName: DATABASE.name,
+        replicas: 1,
+        podManagementPolicy: 'OrderedReady',
+        updateStrategy: { type: 'RollingUpdate' },
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selector },
+        // Deleting or scaling down the StatefulSet never deletes the data.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        template: {
+          metadata: { labels: labels(identity) },
+          spec: hardenedPod({
+            serviceAccountName: DATABASE.name,
+            runAs: DATABASE.runAs,
+            // Room for a clean shutdown: postgres checkpoints on SIGTERM (smart shutdown).
+            terminationGracePeriodSeconds: 120,
+            containers: [
+              {
+                name: 'postgres',
+                image: `${DATABASE.repository}:${DATABASE.tag}`,
+                ports: [{ name: PORT_NAME, containerPort: DATABASE.port, protocol: 'TCP' }],
+                env: [
+                  { name: 'POSTGRES_DB', value: db.name },
+                  { name: 'POSTGRES_USER', value: db.user },
+                  ...secretEnvVars(props.secretEnv),
+                  { name: 'PGDATA', value: PGDATA },
+                ],
+                resources: db.resources,
+                writable: [
+                  TMP,
+                  { name: 'run', path: '/var/run/postgresql', reason: 'the server writes its Unix socket and lock file here' },
+                  { name: 'shm', path: '/dev/shm', reason: 'parallel queries use POSIX shared memory; the runtime default is only 64Mi', medium: 'Memory', sizeLimit: '256Mi' },
+                ],
+                volumeMounts: [{ name: 'data', mountPath: DATA_MOUNT }],
+                // Crash recovery after an unclean stop can take minutes: up to 10 before liveness counts.
+                startupProbe: { ...PG_ISREADY, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+                readinessProbe: { ...PG_ISREADY, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+                // Conservative: restart only after two minutes of a closed port, never on a slow query.
+                livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString(PORT_NAME) }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+              },
+            ],
+          }),
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels: labels(identity) },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              ...(db.storageClassName ? { storageClassName: db.storageClassName } : {}),
+              resources: { requests: { storage: quantity(db.storage) } },
+            },
+          },
+        ],
+      },
+    });
+  }
+}

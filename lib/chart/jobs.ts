@@ -1,0 +1,170 @@
+/**
+ * The backend's jobs: migrations on every release, the daily search index update, and the
+ * optional scheduled restart of the backend. They run the backend's image with its settings and
+ * Secrets, under the same hardening.
+ */
+import { createHash } from 'node:crypto';
+import { Construct } from 'constructs';
+import { BACKEND, JOBS } from '../config/images';
+import { RestartConfig, Schedule } from '../config/types';
+import { Identity, labels, meta } from './labels';
+import { k8s } from './k8s';
+import { DNS, https, IpBlock, Reach, Reachability } from './network';
+import { ContainerProps, hardenedPod, serviceAccount, TMP } from './pod';
+
+/** Longest object name that can also be a label value (Job names become the pods' `job-name` label). */
+const MAX_NAME = 63;
+
+/**
+ * `ov-wag-migrate-<tag>`: a Job's pod template is immutable, so each release gets a Job of its own
+ * and `kubectl apply` creates it instead of failing. A tag too long for a name is cut and given a
+ * digest of the whole tag, so two long tags never share a name.
+ */
+export function migrationJobName(tag: string): string {
+  const slug = tag.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const name = `${JOBS.migrate}-${slug}`;
+  if (name.length <= MAX_NAME) return name;
+  const digest = createHash('sha256').update(tag).digest('hex').slice(0, 8);
+  return `${name.slice(0, MAX_NAME - digest.length - 1).replace(/-+$/, '')}-${digest}`;
+}
+
+export const ARGOCD_HOOK_ANNOTATIONS = {
+  'argocd.argoproj.io/hook': 'PreSync',
+  'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+} as const;
+
+/** The pod of a job run with the backend's image, settings and Secrets. */
+function backendJobPod(id: Identity, backend: Omit<ContainerProps, 'name'>, command: string[]): k8s.PodTemplateSpec {
+  return {
+    metadata: { labels: labels(id) },
+    spec: hardenedPod({
+      serviceAccountName: id.name,
+      runAs: BACKEND.runAs,
+      restartPolicy: 'Never',
+      containers: [{ ...backend, name: id.name, command }],
+    }),
+  };
+}
+
+/** CronJob settings shared by the scheduled jobs: never two at once, bounded history and run time. */
+function cronSpec(schedule: Schedule, job: k8s.JobSpec): k8s.CronJobSpec {
+  return {
+    schedule: schedule.schedule,
+    timeZone: schedule.timeZone,
+    concurrencyPolicy: 'Forbid',
+    // A run missed by more than 10 minutes (controller down) is skipped, not run late.
+    startingDeadlineSeconds: 600,
+    successfulJobsHistoryLimit: 3,
+    failedJobsHistoryLimit: 3,
+    jobTemplate: { spec: job },
+  };
+}
+
+export interface BackendJobsProps {
+  readonly namespace: string;
+  /** The backend container (image, settings, Secrets, resources, writable paths) the jobs run. */
+  readonly backend: Omit<ContainerProps, 'name'>;
+  /** The backend's image tag, which names the migration Job. */
+  readonly tag: string;
+  /** The backend's PostgreSQL, which every job uses. */
+  readonly database: Reach;
+  /** Where the index update may connect on 443 (Elasticsearch). */
+  readonly internet: readonly IpBlock[];
+  readonly updateIndex: Schedule;
+  /** @default no scheduled restart */
+  readonly restart?: RestartConfig;
+}
+
+export class BackendJobs extends Construct {
+  constructor(scope: Construct, id: string, p: BackendJobsProps) {
+    super(scope, id);
+    const ns = p.namespace;
+
+    const migrate = { name: JOBS.migrate, namespace: ns, component: 'migrations' };
+    serviceAccount(this, migrate);
+    // Migrations need the database only; the index update also writes to Elasticsearch.
+    new Reachability(this, 'migrate-reaches', { name: JOBS.migrate, reaches: [DNS, p.database] });
+    new k8s.KubeJob(this, 'migrate', {
+      metadata: meta(migrate, migrationJobName(p.tag), { ...ARGOCD_HOOK_ANNOTATIONS }),
+      spec: {
+        backoffLimit: 3,
+        activeDeadlineSeconds: 900,
+        // Kept a day for its logs; running it again is harmless, `migrate` is idempotent.
+        ttlSecondsAfterFinished: 86400,
+        template: backendJobPod(migrate, p.backend, ['python', 'manage.py', 'migrate', '--noinput']),
+      },
+    });
+
+    const index = { name: JOBS.updateIndex, namespace: ns, component: 'search-index' };
+    serviceAccount(this, index);
+    new Reachability(this, 'update-index-reaches', { name: JOBS.updateIndex, reaches: [DNS, p.database, https(p.internet)] });
+    new k8s.KubeCronJob(this, 'update-index', {
+      metadata: meta(index),
+      spec: cronSpec(p.updateIndex, {
+        backoffLimit: 2,
+        activeDeadlineSeconds: 3600,
+        template: backendJobPod(index, p.backend, ['python', 'manage.py', 'update_index']),
+      }),
+    });
+
+    if (p.restart) new BackendRestart(this, 'restart', { namespace: ns, config: p.restart });
+  }
+}
+
+/**
+ * `kubectl rollout restart deployment/ov-wag` on a schedule. The only pod that mounts a
+ * service account token; its Role may get and patch that one Deployment and nothing else.
+ */
+interface BackendRestartProps {
+  readonly namespace: string;
+  readonly config: RestartConfig;
+}
+
+class BackendRestart extends Construct {
+  constructor(scope: Construct, id: string, { namespace, config }: BackendRestartProps) {
+    super(scope, id);
+    const identity = { name: JOBS.restart, namespace, component: 'maintenance' };
+    serviceAccount(this, identity, JOBS.restart, true);
+    new Reachability(this, 'reaches', {
+      name: JOBS.restart,
+      reaches: [DNS, { to: 'addresses', blocks: [{ cidr: config.apiServer.cidr }], port: config.apiServer.port }],
+    });
+    new k8s.KubeRole(this, 'role', {
+      metadata: meta(identity),
+      rules: [{ apiGroups: ['apps'], resources: ['deployments'], resourceNames: [BACKEND.name], verbs: ['get', 'patch'] }],
+    });
+    new k8s.KubeRoleBinding(this, 'binding', {
+      metadata: meta(identity),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: JOBS.restart },
+      subjects: [{ kind: 'ServiceAccount', name: JOBS.restart, namespace }],
+    });
+    new k8s.KubeCronJob(this, 'cronjob', {
+      metadata: meta(identity),
+      spec: cronSpec(config, {
+        backoffLimit: 1,
+        activeDeadlineSeconds: 300,
+        template: {
+          metadata: { labels: labels(identity) },
+          spec: hardenedPod({
+            serviceAccountName: JOBS.restart,
+            // The nonroot user of distroless images, which the kubectl image is built on.
+            runAs: { user: 65532, group: 65532 },
+            mountToken: true,
+            restartPolicy: 'Never',
+            containers: [
+              {
+                name: 'kubectl',
+                image: config.kubectlImage,
+                command: ['kubectl', 'rollout', 'restart', `deployment/${BACKEND.name}`, '--namespace', namespace],
+                // kubectl keeps its discovery cache under $HOME/.kube.
+                env: [{ name: 'HOME', value: TMP.path }],
+                resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+                writable: [TMP],
+              },
+            ],
+          }),
+        },
+      }),
+    });
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * What ov-frontend and ov-wag have in common: a ConfigMap with the settings, a ServiceAccount,
+ * a hardened Deployment with HTTP probes, a Service on port 80, and a PodDisruptionBudget when
+ * there is more than one replica.
+ */
+import { Construct } from 'constructs';
+import { WebTierConfig } from '../config/types';
+import { HTTP_PORT_NAME, ImageFacts, SERVICE_PORT } from '../config/images';
+import { Identity, labels, meta, selectorLabels } from './labels';
+import { k8s } from './k8s';
+import { DNS, Reach, Reachability } from './network';
+import { ContainerProps, hardenedPod, httpGet, serviceAccount, WritableDir } from './pod';
+import { SecretEnv } from '../config/secrets';
+import { secretEnvVars } from './secrets';
+
+export interface WebTierProps {
+  readonly namespace: string;
+  /** Name, image repository, port and user; the tag comes from `config`. */
+  readonly image: ImageFacts & { readonly healthPath: string };
+  readonly component: string;
+  readonly config: WebTierConfig;
+  /** Host header of the probes, for apps that check it. @default none (the pod IP) */
+  readonly probeHost?: string;
+  /** Non-secret settings, in the tier's ConfigMap and read with `envFrom`. */
+  readonly settings: Readonly<Record<string, string>>;
+  readonly secretEnv: readonly SecretEnv[];
+  readonly writable: readonly WritableDir[];
+  /** Containers that must finish before the server starts. @default none */
+  readonly initContainers?: (container: Omit<ContainerProps, 'name'>) => ContainerProps[];
+  /** What the server connects to, besides DNS. @default nothing */
+  readonly reaches?: readonly Reach[];
+  /** Who outside the environment may connect to its port (the ingress controller). @default nobody */
+  readonly admitted?: readonly k8s.NetworkPolicyPeer[];
+}
+
+export class WebTier extends Construct {
+  readonly identity: Identity;
+  readonly deployment: k8s.KubeDeployment;
+  readonly service: k8s.KubeService;
+  /** How other workloads declare that they reach this one. */
+  readonly endpoint: Reach;
+  /** The main container's settings, for jobs that run the same image the same way. */
+  readonly container: Omit<ContainerProps, 'name'>;
+
+  constructor(scope: Construct, id: string, p: WebTierProps) {
+    super(scope, id);
+    const name = p.image.name;
+    const identity = (this.identity = { name, namespace: p.namespace, component: p.component });
+    const selector = selectorLabels(name, p.namespace);
+    this.endpoint = { to: 'workload', name, port: p.image.port };
+    new Reachability(this, 'reaches', {
+      name,
+      reaches: [DNS, ...(p.reaches ?? [])],
+      admits: (p.admitted ?? []).map((from) => ({ from, port: p.image.port })),
+    });
+
+    const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: meta(identity), data: { ...p.settings } });
+    serviceAccount(this, identity);
+
+    this.container = {
+      image: `${p.image.repository}:${p.config.tag}`,
+      envFrom: [{ configMapRef: { name: configMap.name } }],
+      env: secretEnvVars(p.secretEnv),
+      resources: p.config.resources,
+      writable: p.writable,
+    };
+    const probe = httpGet(p.image.healthPath, HTTP_PORT_NAME, p.probeHost);
+    const main: ContainerProps = {
+      ...this.container,
+      name,
+      ports: [{ name: HTTP_PORT_NAME, containerPort: p.image.port, protocol: 'TCP' }],
+      // Up to 2.5 minutes to start; then out of the Service after 3 failed checks, restarted after 3 more.
+      startupProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30 },
+      readinessProbe: { ...probe, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+      livenessProbe: { ...probe, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+    };
+
+    const replicated = p.config.replicas > 1;
+    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+      metadata: meta(identity),
+      spec: {
+        replicas: p.config.replicas,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selector },
+        // Never below the wanted count during a rollout; new pods come up first.
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('50%') },
+        },
+        template: {
+          metadata: { labels: labels(identity) },
+          spec: hardenedPod({
+            serviceAccountName: name,
+            runAs: p.image.runAs,
+            initContainers: p.initContainers?.(this.container),
+            containers: [main],
+            spreadLabels: replicated ? selector : undefined,
+          }),
+        },
+      },
+    });
+
+    this.service = new k8s.KubeService(this, 'service', {
+      metadata: meta(identity),
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [{ name: HTTP_PORT_NAME, port: SERVICE_PORT, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' }],
+      },
+    });
+
+    if (replicated) {
+      // Voluntary disruptions (node drains) take one pod at a time.
+      new k8s.KubePodDisruptionBudget(this, 'pdb', {
+        metadata: meta(identity),
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+      });
+    }
+  }
+}
