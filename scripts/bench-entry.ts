@@ -1,3 +1,6 @@
 // What `npm run bench` (scripts/bench.js) loads from the project, bundled through scripts/bundle.js.
+import { previewFor } from '../lib/config/environments';
+
 export { renderEnvironment } from '../lib/synth/render';
-export { previewEnvironment, ENVIRONMENTS } from '../lib/config/environments';
+/** Preview n of ov-wag, for the scale figure. */
+export const previewEnvironment = (n: number) => previewFor({ repo: 'ov-wag', number: n });

@@ -1,17 +1,13 @@
 #!/usr/bin/env node
-// `npm run bench`: how long a synth takes next to the bare cost of starting npm and loading
-// cdk8s-plus-28, and how rendering scales with the number of environments (generated preview
-// environments, each batch in a fresh process). Prints a Markdown table and the targets with
-// PASS/FAIL; exits 0 whatever the numbers, as it measures and does not test (1 only when a
-// measured command itself fails).
+// `npm run bench`: how long a warm synth takes next to the bare cost of node loading cdk8s-plus-28,
+// how long `npm test` takes warm, how rendering scales to 100 preview environments, and whether the
+// cdk8s CLI writes the same files as dist/. Prints a Markdown table with the targets; exits 0
+// whatever the figures (1 only when a measured command itself fails, or the synth changed dist/).
 //
-//   npm run bench -- [--runs N] [--budget SECONDS]
+//   npm run bench -- [--pairs N]
 //
-// --runs N         runs of each case, the median is reported (default 5)
-// --budget SECONDS past this much wall time, a case stops after 3 runs (default 90)
-//
-// Internal: `node scripts/bench.js --child N BUNDLE` renders N preview environments with the
-// bundle BUNDLE and prints one JSON line.
+// --pairs N  A/B pairs of floor and synth, run alternately (default 15); the median of the
+//            pairs' ratios synth/floor is the main figure, as both share whatever load the machine has.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -20,272 +16,187 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 
 const root = path.join(__dirname, '..');
-const ENTRY = 'scripts/bench-entry.ts';
-const SIZES = [10, 100, 1000];
-const TARGETS = { synthToFloor: 1.3, linear: 11, msPerEnv: 5, peakMiB: 300, testSeconds: 3 };
-/** A case keeps at least this many runs whatever the budget, so that its median means something. */
-const MIN_RUNS = 3;
-/** No single process may take longer than this. */
-const PROCESS_TIMEOUT_MS = 60_000;
-
-// ---------------------------------------------------------------------------------------------
-// Child: render N environments one after another; time the renders only, not the module load.
-
-function child(n, bundle) {
-  // The three steps of renderEnvironment (lib/render.ts), timed one by one.
-  const { buildObjects, assertValid, toYaml, previewEnvironment } = require(bundle);
-  const envs = Array.from({ length: n }, (_, i) => previewEnvironment(i + 1));
-  const phases = { build: 0n, validate: 0n, yaml: 0n };
-  let objects = 0;
-  let bytes = 0;
-  for (const env of envs) {
-    const t0 = process.hrtime.bigint();
-    const built = buildObjects(env);
-    const t1 = process.hrtime.bigint();
-    assertValid(built);
-    const t2 = process.hrtime.bigint();
-    const yaml = toYaml(...built);
-    const t3 = process.hrtime.bigint();
-    phases.build += t1 - t0;
-    phases.validate += t2 - t1;
-    phases.yaml += t3 - t2;
-    objects += built.length;
-    bytes += yaml.length;
-  }
-  const phaseMs = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, Number(v) / 1e6]));
-  const totalMs = phaseMs.build + phaseMs.validate + phaseMs.yaml;
-  const peakMiB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${JSON.stringify({ n, totalMs, phaseMs, peakMiB, objects, bytes })}\n`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parent.
+const dist = path.join(root, 'dist');
+const TARGETS = { ratio: 1.0, testSeconds: 3 };
+const SCALE_N = 100;
+const TEST_RUNS = 3;
+const TIMEOUT_MS = 300_000;
+const FLOOR = [process.execPath, ['-e', "require('cdk8s-plus-28')"]];
+const SYNTH = [process.execPath, [path.join('scripts', 'synth.js'), '--quiet']];
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-
 const ms = (x) => (x >= 100 ? `${Math.round(x)} ms` : `${x.toFixed(x >= 10 ? 1 : 2)} ms`);
-const mib = (x) => `${Math.round(x)} MiB`;
-const num = (x, digits = 2) => x.toFixed(digits);
-const status = (ok) => (ok ? 'PASS' : '**FAIL**');
+const progress = (s) => process.stderr.write(`${s}\n`);
+/** The telling line of a command's output: the first error message (`TypeError: …`, `error TS…`, `✘ [ERROR] …`), else the last line. */
+const gist = (s) => {
+  const lines = String(s).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const error = lines.find((l) => /^(\w*Error\b|error\b|✘ \[ERROR\])|\berror TS\d+/.test(l)) || lines.find((l) => /error/i.test(l));
+  return (error || lines[lines.length - 1] || '').slice(0, 160);
+};
 
-/** Runs a command to completion; its wall time in ms, or throws with its output when it fails. */
-function timed(command, args, options = {}) {
+/** Runs a command to completion: { ok, ms, why, output }; never throws. */
+function run(command, args) {
   const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: PROCESS_TIMEOUT_MS,
-    shell: process.platform === 'win32',
-    ...options,
-    env: { ...process.env, ...options.env },
+  const r = spawnSync(command, args, {
+    cwd: root, encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 64 * 2 ** 20, shell: process.platform === 'win32',
   });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.error || result.status !== 0) {
-    const why = result.error
-      ? result.error.message
-      : result.signal
-        ? `killed by ${result.signal}`
-        : `exit code ${result.status}`;
-    throw new Error(`${[command, ...args].join(' ')}: ${why}\n${result.stdout || ''}${result.stderr || ''}`.trim());
+  const ok = !r.error && r.status === 0;
+  const why = r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`;
+  return { ok, ms: wallMs, why: ok ? '' : why, output: `${r.stdout || ''}${r.stderr || ''}` };
+}
+const describe = (command, args) => [path.basename(command) === path.basename(process.execPath) ? 'node' : command, ...args]
+  .map((a) => (/[^\w@%+=:,./-]/.test(a) ? JSON.stringify(a) : a)).join(' ');
+
+/** Every file below `dir` (relative path → bytes); empty when `dir` does not exist. */
+function snapshot(dir) {
+  const files = new Map();
+  if (!fs.existsSync(dir)) return files;
+  for (const f of fs.readdirSync(dir, { recursive: true }).map(String).sort()) {
+    const full = path.join(dir, f);
+    if (fs.statSync(full).isFile()) files.set(f, fs.readFileSync(full));
   }
-  return { wallMs, stdout: result.stdout };
+  return files;
+}
+/** The paths that differ between two snapshots: added, removed or changed. */
+function differences(a, b) {
+  const paths = [...new Set([...a.keys(), ...b.keys()])].sort();
+  return paths.filter((p) => !a.has(p) || !b.has(p) || !a.get(p).equals(b.get(p)));
 }
 
 function main() {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: 'string', default: '5' },
-      budget: { type: 'string', default: '90' },
-    },
-  });
-  const runs = Number(values.runs);
-  const budgetMs = Number(values.budget) * 1000;
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${values.runs}: expected a positive integer`);
-  if (!(budgetMs > 0)) throw new Error(`--budget ${values.budget}: expected a positive number of seconds`);
-
-  const scripts = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts || {};
-  for (const name of ['bench:floor', 'synth']) {
-    if (!scripts[name]) throw new Error(`package.json has no "${name}" script`);
-  }
-
-  const loadBefore = os.loadavg();
-  const load = (l) => l[0].toFixed(2);
+  const { values } = parseArgs({ options: { pairs: { type: 'string', default: '15' } } });
+  const pairs = Number(values.pairs);
+  if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`--pairs ${values.pairs}: expected a positive integer`);
   const began = process.hrtime.bigint();
-  const elapsedMs = () => Number(process.hrtime.bigint() - began) / 1e6;
-  const notes = [];
-  const progress = (s) => process.stderr.write(`${s}\n`);
+  const loadBefore = os.loadavg()[0];
+  const failures = [];
+  const fail = (what, r) => {
+    failures.push(`${what}: ${r.why}${r.output.trim() ? ` (${gist(r.output)})` : ''}`);
+    progress(`  FAILED ${what}: ${r.why}\n${r.output.trim().split('\n').slice(-15).join('\n')}`);
+  };
+  const distChanged = (stage, before) => {
+    const changed = differences(before, snapshot(dist));
+    if (changed.length === 0) return;
+    throw new Error(`dist/ changed (${stage}): ${changed.join(', ')}. The synth was not a no-op (dist/ was stale, or ` +
+      'another synth ran meanwhile), so its times mean nothing. Re-synth, or wait for the work in progress, and run again.');
+  };
 
-  /** `count` runs of `once` (which returns { ms, ... }), fewer past the budget but never under MIN_RUNS. */
-  function repeat(label, count, once) {
-    const results = [];
-    for (let i = 0; i < count; i++) {
-      const last = results.length ? results[results.length - 1].wallMs : 0;
-      if (i >= MIN_RUNS && elapsedMs() + last > budgetMs) {
-        notes.push(`${label}: ${i} runs instead of ${count}, to stay within the ${budgetMs / 1000} s budget`);
-        break;
-      }
-      const r = once();
-      results.push(r);
-      progress(`  ${label} ${i + 1}/${count}: ${ms(r.ms)}`);
+  // 1. The main figure: floor and warm synth, alternately, after one warm-up synth that builds the bundle and its V8 code cache.
+  const distBefore = snapshot(dist);
+  progress(`warm-up: ${describe(...SYNTH)}`);
+  const warm = run(...SYNTH);
+  const [ratios, floorMs, synthMs] = [[], [], []];
+  if (!warm.ok) fail('warm-up synth', warm);
+  else {
+    distChanged('warm-up', distBefore);
+    for (let i = 0; i < pairs; i++) {
+      const f = run(...FLOOR);
+      if (!f.ok) { fail('floor', f); break; }
+      const s = run(...SYNTH);
+      if (!s.ok) { fail('synth', s); break; }
+      floorMs.push(f.ms);
+      synthMs.push(s.ms);
+      ratios.push(s.ms / f.ms);
+      progress(`  pair ${i + 1}/${pairs}: floor ${ms(f.ms)}, synth ${ms(s.ms)}, ratio ${(s.ms / f.ms).toFixed(3)}`);
     }
-    return results;
+    distChanged(`after ${ratios.length} pairs`, distBefore);
   }
 
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ov-bench-'));
-  try {
-    // 1 and 2. The floor (npm starting, then node loading cdk8s-plus-28) and npm run synth into a temp
-    // folder, one run of each in turn so that a change in the machine's load weighs on both alike. The
-    // warm-up builds the bundle cache.
-    const synthDir = path.join(tmp, 'synth');
-    const synthEnv = { CDK8S_OUTDIR: synthDir };
-    const synthArgs = ['run', '-s', 'synth', '--', '--quiet'];
-    progress('floor: npm run -s bench:floor; synth: npm run -s synth -- --quiet (after a warm-up)');
-    timed('npm', synthArgs, { env: synthEnv });
-    const floor = [];
-    const synth = [];
-    for (let i = 0; i < runs; i++) {
-      floor.push({ ms: timed('npm', ['run', '-s', 'bench:floor']).wallMs });
-      synth.push({ ms: timed('npm', synthArgs, { env: synthEnv }).wallMs });
-      progress(`  floor ${i + 1}/${runs}: ${ms(floor[i].ms)}, synth ${i + 1}/${runs}: ${ms(synth[i].ms)}`);
+  // 2. npm test, warm: one warm-up, then the median of TEST_RUNS.
+  progress(`npm test (one warm-up, then the median of ${TEST_RUNS})`);
+  const tests = [];
+  for (const r of [run('npm', ['test', '--silent'])]) if (!r.ok) fail('npm test (warm-up)', r);
+  for (let i = 0; i < TEST_RUNS; i++) {
+    const t = run('npm', ['test', '--silent']);
+    if (!t.ok) fail(`npm test (run ${i + 1})`, t);
+    tests.push(t.ms);
+    progress(`  npm test ${i + 1}/${TEST_RUNS}: ${ms(t.ms)}${t.ok ? '' : ' (failed)'}`);
+  }
+
+  // 3. Scale, for information: SCALE_N preview environments rendered one after another in this process.
+  progress(`render ${SCALE_N} preview environments in process`);
+  const scale = (() => {
+    try {
+      const { renderEnvironment, previewEnvironment } = require('./bundle').load('scripts/bench-entry.ts');
+      const envs = Array.from({ length: SCALE_N }, (_, i) => previewEnvironment(i + 1));
+      const start = process.hrtime.bigint();
+      let objects = 0;
+      for (const env of envs) objects += renderEnvironment(env).objects.length;
+      return { ms: Number(process.hrtime.bigint() - start) / 1e6, objects };
+    } catch (error) {
+      return { unavailable: gist(error && error.message ? error.message : error) };
     }
-    const manifests = fs.readdirSync(synthDir).filter((f) => f.endsWith('.k8s.yaml')).sort();
-    if (manifests.length === 0) throw new Error(`npm run synth wrote no manifest into ${synthDir}`);
+  })();
 
-    // For information: the cdk8s CLI, which runs the same app (cdk8s.yaml) with its output in CDK8S_OUTPUT.
-    const cliDir = path.join(tmp, 'cdk8s');
-    const cliRuns = Math.min(runs, 3);
-    progress('npx cdk8s synth --no-check-upgrade');
-    const cli = repeat('cdk8s synth', cliRuns, () => {
-      const { wallMs } = timed('npx', ['cdk8s', 'synth', '--no-check-upgrade'], { env: { CDK8S_OUTPUT: cliDir } });
-      return { ms: wallMs, wallMs };
-    });
-
-    // The CLI must end with the same files as npm run synth.
-    const files = (dir) => Object.fromEntries(
-      fs.readdirSync(dir, { recursive: true }).map(String).sort()
-        .filter((f) => fs.statSync(path.join(dir, f)).isFile())
-        .map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]),
-    );
-    const sameFiles = JSON.stringify(files(cliDir)) === JSON.stringify(files(synthDir));
-
-    // npm test on a warm cache (the type check and every suite), a few runs.
-    progress('npm test (warm)');
-    timed('npm', ['test', '--silent']);
-    const tests = repeat('npm test', Math.min(runs, 3), () => ({ ms: timed('npm', ['test', '--silent']).wallMs }));
-
-    // 3. N generated environments, each N in a fresh process, all on the same bundle.
-    const bundle = require('./bundle').bundled(ENTRY);
-    const sizes = SIZES.map((n) => {
-      progress(`N=${n}: node scripts/bench.js --child ${n}`);
-      const results = repeat(`N=${n}`, runs, () => {
-        const { wallMs, stdout } = timed(process.execPath, [__filename, '--child', String(n), bundle]);
-        const report = JSON.parse(stdout.trim().split('\n').pop());
-        return { ms: report.totalMs, wallMs, ...report };
-      });
-      return {
-        n,
-        runs: results.length,
-        totalMs: median(results.map((r) => r.totalMs)),
-        peakMiB: Math.max(...results.map((r) => r.peakMiB)),
-        objects: results[0].objects,
-        bytes: results[0].bytes,
-        all: results.map((r) => r.totalMs),
-        phaseMs: Object.fromEntries(['build', 'validate', 'yaml'].map((k) => [k, median(results.map((r) => r.phaseMs[k]))])),
-      };
-    });
-
-    // The report.
-    const floorMs = median(floor.map((r) => r.ms));
-    const synthMs = median(synth.map((r) => r.ms));
-    const cliMs = median(cli.map((r) => r.ms));
-    const testMs = median(tests.map((r) => r.ms));
-    const at = (n) => sizes.find((s) => s.n === n);
-    const t100 = at(100).totalMs;
-    const big = at(1000);
-    const synthRatio = synthMs / floorMs;
-    const linear = big.totalMs / t100;
-    const bigPerEnv = big.totalMs / big.n;
-    const peakMiB = Math.max(...sizes.map((s) => s.peakMiB));
-
-    const rows = [
-      ['case', 'median total', 'per environment', 'peak memory', 'ratio'],
-      ['floor: `npm run -s bench:floor` (npm + `require(\'cdk8s-plus-28\')`)', ms(floorMs), '—', '—', '1.00 × floor'],
-      [
-        `npm run synth (${manifests.length} namespaces)`,
-        ms(synthMs),
-        ms(synthMs / manifests.length),
-        '—',
-        `${num(synthRatio)} × floor`,
-      ],
-      ...sizes.map((s) => [
-        `N=${s.n} (render only, in process)`,
-        ms(s.totalMs),
-        ms(s.totalMs / s.n),
-        mib(s.peakMiB),
-        `${num(s.totalMs / t100)} × t(100)`,
-      ]),
-    ];
-    const spread = (label, xs) => `${label} ${ms(Math.min(...xs)).replace(' ms', '')}–${ms(Math.max(...xs))}`;
-    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    const line = (r) => `| ${r.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
-    const out = [
-      line(rows[0]),
-      `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-      ...rows.slice(1).map(line),
-      '',
-      `Medians of ${runs} run${runs === 1 ? '' : 's'} (N rows: ${sizes.map((s) => `${s.n}: ${s.runs}`).join(', ')}). Floor and synth: wall time of the`,
-      'whole process. N rows: the steps of `renderEnvironment` (build, validate, YAML) of `previewEnvironment(1..N)` one',
-      'after another in a fresh node process, timed inside it without the module load; peak memory is',
-      `its maxRSS (the highest of the runs). N=1000 renders ${big.objects} objects, ${(big.bytes / 2 ** 20).toFixed(1)} MiB of YAML.`,
-      `Spread (fastest–slowest run): ${[
-        spread('floor', floor.map((r) => r.ms)),
-        spread('synth', synth.map((r) => r.ms)),
-        ...sizes.map((s) => spread(`N=${s.n}`, s.all)),
-      ].join(', ')}.`,
-      `N=1000, per environment by step (medians): build ${ms(big.phaseMs.build / big.n)} (cdk8s constructs and toJson),` +
-        ` validate ${ms(big.phaseMs.validate / big.n)}, YAML ${ms(big.phaseMs.yaml / big.n)}.`,
-      '',
-      'Targets:',
-      `- npm run synth ≤ ${TARGETS.synthToFloor} × floor: ${num(synthRatio)} ${status(synthRatio <= TARGETS.synthToFloor)}`,
-      `- linear, t(1000) / t(100) ≤ ${TARGETS.linear}: ${num(linear)} ${status(linear <= TARGETS.linear)}`,
-      `- per environment at N=1000 ≤ ${TARGETS.msPerEnv} ms: ${num(bigPerEnv)} ms ${status(bigPerEnv <= TARGETS.msPerEnv)}`,
-      `- peak memory ≤ ${TARGETS.peakMiB} MiB: ${Math.round(peakMiB)} MiB ${status(peakMiB <= TARGETS.peakMiB)}`,
-      `- npm test ≤ ${TARGETS.testSeconds} s (warm, median of ${tests.length}): ${num(testMs / 1000)} s ${status(testMs <= TARGETS.testSeconds * 1000)}`,
-      `- npx cdk8s synth writes the same files as npm run synth: ${sameFiles ? 'yes' : 'no'} ${status(sameFiles)}`,
-      '',
-      `For information: \`npx cdk8s synth --no-check-upgrade\` (CDK8S_OUTPUT in a temp folder): ${ms(cliMs)}, median of ${cli.length}, ${num(cliMs / floorMs)} × floor.`,
-      ...notes.map((n) => `Note: ${n}.`),
-      '',
-      `Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version} (${os.platform()} ${os.arch()}); load average ${load(loadBefore)} before, ${load(os.loadavg())} after.`,
-      `Command: ${command()}, ${(elapsedMs() / 1000).toFixed(1)} s in all.`,
-    ];
-    process.stdout.write(`\n${out.join('\n')}\n`);
+  // 4. The cdk8s CLI runs the same app: it leaves dist/ as it is (the app writes it, and it is fresh), and its own
+  // folder, which it empties first, gets the one stream of every namespace (lib/synth/cli.ts CDK8S_STREAM).
+  progress('npx cdk8s synth --no-check-upgrade');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ov-bench-'));
+  let cli;
+  try {
+    const before = snapshot(dist);
+    const r = run('npx', ['cdk8s', 'synth', '--no-check-upgrade', '--output', tmp]);
+    const changed = r.ok ? differences(before, snapshot(dist)) : [];
+    const streamed = r.ok && fs.existsSync(path.join(tmp, 'open-vault.k8s.yaml'));
+    cli = !r.ok ? { same: false, text: `no: the command failed (${r.why}: ${gist(r.output)})` }
+      : changed.length > 0 ? { same: false, text: `no: ${changed.length} file(s) of dist/ changed (${changed.slice(0, 5).join(', ')})` }
+        : !streamed ? { same: false, text: 'no: no open-vault.k8s.yaml in its folder' } : { same: true, text: 'yes' };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+
+  // The report.
+  const met = (ok) => (ok ? 'met' : '**not met**');
+  const na = (why) => `unavailable (${why})`;
+  const ratio = ratios.length ? median(ratios) : undefined;
+  const testMs = tests.length ? median(tests) : undefined;
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const rows = [
+    ['figure', 'value', 'target', 'met?'],
+    [`warm synth / floor, median of ${ratios.length} A/B pair ratios`, ratio === undefined ? na('the synth failed') : ratio.toFixed(3),
+      `≤ ${TARGETS.ratio.toFixed(1)}`, ratio === undefined ? '—' : met(ratio <= TARGETS.ratio)],
+    [`floor \`${describe(...FLOOR)}\`, median`, floorMs.length ? ms(median(floorMs)) : '—', '—', ''],
+    [`synth \`${describe(...SYNTH)}\`, warm, median`, synthMs.length ? ms(median(synthMs)) : '—', '—', ''],
+    ['dist/ byte-identical before and after the synths', warm.ok ? 'yes' : '—', 'yes', warm.ok ? 'met' : '—'],
+    [`\`npm test\`, warm, median of ${TEST_RUNS}`, testMs === undefined ? '—' : `${(testMs / 1000).toFixed(2)} s${tests.length && failures.some((f) => f.startsWith('npm test (run')) ? ' (tests failed)' : ''}`,
+      `≤ ${TARGETS.testSeconds} s`, testMs === undefined ? '—' : met(testMs <= TARGETS.testSeconds * 1000)],
+    [`render ${SCALE_N} preview environments, one process`, scale.unavailable ? na(scale.unavailable.replace(/\|/g, '\\|'))
+      : `${ms(scale.ms)} in all, ${ms(scale.ms / SCALE_N)} per environment (${scale.objects} objects)`, '— (scale only)', ''],
+    ['`npx cdk8s synth --no-check-upgrade` leaves dist/ as `npm run synth` does, and streams every object', cli.text.replace(/\|/g, '\\|'), 'yes', met(cli.same)],
+  ];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r) => `| ${r.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
+  const cpus = os.cpus();
+  const npm = process.env.npm_lifecycle_event === 'bench';
+  const out = [
+    line(rows[0]),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.slice(1).map(line),
+    '',
+    ratios.length ? `Pairs (floor, then synth, alternately, after one warm-up synth): ratio ${sorted[0].toFixed(3)}–${sorted[sorted.length - 1].toFixed(3)} ` +
+      `(middle half ${sorted[Math.floor((sorted.length - 1) / 4)].toFixed(3)}–${sorted[Math.ceil((3 * (sorted.length - 1)) / 4)].toFixed(3)}); ` +
+      `floor ${ms(Math.min(...floorMs))}–${ms(Math.max(...floorMs))}, synth ${ms(Math.min(...synthMs))}–${ms(Math.max(...synthMs))}. Wall time of whole processes.` : 'No pair completed.',
+    `npm test runs: ${tests.map((t) => `${(t / 1000).toFixed(2)} s`).join(', ') || 'none'}. The render figure times the renders only, not loading the bundle.`,
+    ...failures.map((f) => `Failed: ${f}.`),
+    '',
+    `Machine: ${cpus.length ? cpus[0].model.trim() : 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB ` +
+      `(${(os.freemem() / 2 ** 30).toFixed(1)} GiB free), node ${process.version} (${os.platform()} ${os.arch()}); ` +
+      `load average (1 min) ${loadBefore.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after.`,
+    `Command: ${[...(npm ? ['npm run bench', '--'] : ['node scripts/bench.js']), ...process.argv.slice(2)].join(' ').replace(/ --$/, '')}, ` +
+      `${(Number(process.hrtime.bigint() - began) / 1e9).toFixed(1)} s in all.`,
+  ];
+  process.stdout.write(`\n${out.join('\n')}\n`);
+  if (failures.length > 0) process.exitCode = 1;
 }
 
-/** How this run was started, to repeat it. */
-function command() {
-  const args = process.argv.slice(2);
-  if (process.env.npm_lifecycle_event === 'bench') return `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
-  return `node ${path.relative(process.cwd(), __filename) || __filename}${args.length ? ` ${args.join(' ')}` : ''}`;
-}
-
-if (process.argv[2] === '--child') {
-  const n = Number(process.argv[3]);
-  const bundle = process.argv[4] || require('./bundle').bundled(ENTRY);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--child ${process.argv[3]}: expected a positive integer`);
-  child(n, bundle);
-} else {
-  try {
-    main();
-  } catch (error) {
-    process.stderr.write(`bench: ${error.message}\n`);
-    process.exitCode = 1;
-  }
+try {
+  main();
+} catch (error) {
+  process.stderr.write(`\nbench: FAILED: ${error.message}\n`);
+  process.exitCode = 1;
 }

@@ -5,3 +5,4 @@
 import './cli/entry-points';
 import './cli/options';
 import './cli/validation-failure';
+import './cli/commands';

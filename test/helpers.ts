@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Environment } from '../lib/config/types';
-import { ENVIRONMENTS } from '../lib/config/environments';
+import { ENVIRONMENTS, NAMESPACES } from '../lib/config/environments';
+import { manifestFile } from '../lib/chart/argocd';
 import { KubeObject } from '../lib/objects/kube-object';
 import { buildObjects } from '../lib/synth/render';
 
@@ -16,7 +17,33 @@ export function objectsOf(env: Environment): Obj[] {
   return cache.get(env)!;
 }
 
+/** The registered environments; tests that hold for every one of them iterate over ENVIRONMENTS instead. */
 export const [PRODUCTION, DEMO] = ENVIRONMENTS;
+
+/**
+ * What this project promises the outside world, and the only values tests state as literals: the ports,
+ * paths and users of the images (they serve and run as these whatever lib/ says), the seed's valid
+ * namespaces, the public host, and the exit codes of README, Command line. Everything else a test
+ * expects is derived from lib/ and the registry, so a tag, a replica count or a new namespace changes
+ * no test but the committed dist/ (test/cli/entry-points.ts).
+ */
+export const CONTRACT = {
+  /** ghcr.io/wgbh-mla/ov-frontend: Remix on 3000, its health route, its own `remix` user. */
+  frontend: { port: 3000, healthPath: '/health', user: 1001 },
+  /** ghcr.io/wgbh-mla/ov-wag: gunicorn on 8000, the Wagtail API's health route. */
+  backend: { port: 8000, healthPath: '/api/v2/health/' },
+  /** postgres:16-alpine: the server's port and the alpine image's `postgres` user. */
+  database: { port: 5432, user: 70 },
+  /** The kubectl image is built on distroless: its `nonroot` user. */
+  kubectl: { user: 65532 },
+  /** URL routes the backend serves, which the proxy must send to it (the seed's nginx); others may be added. */
+  backendRoutes: ['/admin', '/accounts', '/authorize', '/login', '/logout'],
+  /** The seed's namespaces; others may be registered. */
+  namespaces: ['ov', 'ov-demo'],
+  productionHost: 'openvault.wgbh.org',
+  /** README, Command line: "Exit codes: `0` written; `1` an object failed validation; `2` a bad option...". */
+  exit: { written: 0, invalid: 1, usage: 2 },
+} as const;
 
 export function find(objects: readonly Obj[], kind: string, name: string): Obj {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
@@ -51,6 +78,28 @@ export function variant(base: Environment, patch: Partial<Environment>): Environ
   return { ...base, ...patch };
 }
 
+/**
+ * `base` with an operator-managed (CloudNativePG) database in its namespace, as README, Operating,
+ * describes it, and a remote key for its password Secret when `base` has a secret store.
+ */
+export function externalDatabase(base: Environment): Environment {
+  return variant(base, {
+    database: {
+      mode: 'external', host: 'ov-db-cluster-rw', port: CONTRACT.database.port, name: 'ov', user: 'ov',
+      password: { name: 'ov-db-cluster-app', key: 'password' }, peer: { podLabels: { 'cnpg.io/cluster': 'ov-db-cluster' } },
+    },
+    externalSecrets: base.externalSecrets && {
+      ...base.externalSecrets,
+      remoteKeys: { ...base.externalSecrets.remoteKeys, 'ov-db-cluster-app': `openvault/${base.namespace}/db` },
+    },
+  });
+}
+
+/** The files a synth of `namespaces` writes, in the order `tree` lists them. */
+export function outputFiles(namespaces: readonly string[] = NAMESPACES): string[] {
+  return namespaces.flatMap((ns) => [manifestFile(ns), `${ns}.md`, path.join('argocd', `${ns}.yaml`)]).sort();
+}
+
 /** Every file under `dir` (relative path → text), sorted: to compare output folders byte for byte. */
 export function tree(dir: string): Record<string, string> {
   return Object.fromEntries(
@@ -61,3 +110,42 @@ export function tree(dir: string): Record<string, string> {
       .map((f) => [path.relative(dir, f), fs.readFileSync(f, 'utf8')]),
   );
 }
+
+export const README = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+
+/** The text of the README's `## heading` section, up to the next `## ` heading. */
+export function readmeSection(heading: string): string {
+  const start = README.indexOf(`\n## ${heading}\n`);
+  if (start < 0) throw new Error(`README.md has no section "${heading}"`);
+  const end = README.indexOf('\n## ', start + 1);
+  return README.slice(start, end < 0 ? undefined : end);
+}
+
+/** The body rows of the first Markdown table in `text` whose header starts with `firstHeader`, as cells. */
+export function markdownTable(text: string, firstHeader: string): string[][] {
+  const lines = text.split('\n');
+  const header = lines.findIndex((l) => l.startsWith(`| ${firstHeader} |`));
+  if (header < 0) throw new Error(`no table headed "${firstHeader}"`);
+  const rows: string[][] = [];
+  for (const line of lines.slice(header + 2)) {
+    if (!line.startsWith('|')) break;
+    rows.push(line.slice(1, line.lastIndexOf('|')).split(' | ').map((c) => c.trim()));
+  }
+  return rows;
+}
+
+/** `` `a`, `b` `` → ['a', 'b']. */
+export const codeSpans = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
+
+/** README, Secrets: the Secrets each namespace needs and their keys (sorted), as `requiredSecrets` gives them. */
+export function readmeSecrets(): { name: string; keys: string[] }[] {
+  return markdownTable(readmeSection('Secrets'), 'Secret')
+    .map(([name, keys]) => ({ name: codeSpans(name ?? '')[0] as string, keys: codeSpans(keys ?? '').sort() }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Mermaid node id of an object on a topology page (lib/report/topology.ts), when no other node shares it. */
+export const topologyId = (kind: string, name: string) => `${kind.toLowerCase()}_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+
+/** `s` as a literal in a regular expression. */
+export const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -7,5 +7,7 @@ import './stack/security';
 import './stack/operations';
 import './stack/delivery';
 import './stack/network';
+import './stack/upstream';
+import './config/registry';
 import './validation/rules';
 import './validation/chart';

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../lib/objects/kube-object';
-import { renderTopology } from '../lib/report/topology';
+import { renderTopology } from '../lib/report/topology/page';
 
 const NS = 'ov';
 const NAME = 'app.kubernetes.io/name';

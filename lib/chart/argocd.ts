@@ -1,16 +1,28 @@
-/** The Argo CD Application that keeps one namespace in sync with its manifest file in git. */
-import { Chart } from 'cdk8s';
+/**
+ * What Argo CD syncs from this repository: an Application per namespace, for its manifest file, and an
+ * ApplicationSet that makes an Application per preview folder, so that removing a preview's folder prunes it.
+ */
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application } from '../../imports/argoproj.io';
 import { GitOpsConfig } from '../config/types';
 import { labels } from './labels';
 
-/** Namespace Argo CD runs in, where Applications live. */
-export const ARGOCD_NAMESPACE = 'argocd';
 /** The folder of this repository that holds the manifests. */
 export const MANIFEST_DIR = 'dist';
 
 export const manifestFile = (namespace: string) => `${namespace}.k8s.yaml`;
+
+/** The folder of each preview under MANIFEST_DIR: one per preview, which the ApplicationSet lists. */
+export const PREVIEW_DIR = 'previews';
+export const previewFile = (instance: string) => `${PREVIEW_DIR}/${instance}/${manifestFile(instance)}`;
+
+const SYNC_POLICY = {
+  automated: { prune: true, selfHeal: true },
+  // The Namespace object is in the namespace's own manifest.
+  syncOptions: ['CreateNamespace=false'],
+  retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+};
 
 export interface ArgoCdApplicationProps {
   /** The environment's namespace: the Application's name and its destination. */
@@ -27,11 +39,11 @@ export class ArgoCdApplication extends Chart {
     new Application(this, 'application', {
       metadata: {
         name: namespace,
-        namespace: ARGOCD_NAMESPACE,
-        labels: labels({ name: 'open-vault', namespace, component: 'gitops' }),
+        namespace: gitops.namespace,
+        labels: labels({ name: 'open-vault', placement: { namespace, instance: namespace }, component: 'gitops' }),
       },
       spec: {
-        project: gitops.project ?? 'default',
+        project: gitops.project,
         source: {
           repoUrl: gitops.repoURL,
           targetRevision: gitops.targetRevision,
@@ -40,12 +52,53 @@ export class ArgoCdApplication extends Chart {
           directory: { include: manifestFile(namespace), recurse: false },
         },
         destination: { server: 'https://kubernetes.default.svc', namespace },
-        syncPolicy: {
-          automated: { prune: true, selfHeal: true },
-          // The Namespace object is in the manifest itself.
-          syncOptions: ['CreateNamespace=false'],
-          retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+        syncPolicy: SYNC_POLICY,
+      },
+    });
+  }
+}
+
+export interface PreviewApplicationSetProps {
+  /** The namespace the previews live in (the demo's). */
+  readonly namespace: string;
+  readonly gitops: GitOpsConfig;
+}
+
+/**
+ * An Application per folder under dist/previews (git directory generator, ov-deploy dev/ov-stage.yaml does the
+ * same per pull request). Validated against the vendored ApplicationSet CRD at synth, rather than typed by a
+ * 3 MB generated class.
+ */
+export class PreviewApplicationSet extends Chart {
+  constructor(scope: Construct, id: string, props: PreviewApplicationSetProps) {
+    super(scope, id);
+    const { namespace, gitops } = props;
+    new ApiObject(this, 'previews', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'ApplicationSet',
+      metadata: {
+        name: `${namespace}-previews`,
+        namespace: gitops.namespace,
+        labels: labels({ name: 'open-vault', placement: { namespace, instance: namespace }, component: 'gitops' }),
+      },
+      spec: {
+        goTemplate: true,
+        goTemplateOptions: ['missingkey=error'],
+        generators: [{ git: { repoURL: gitops.repoURL, revision: gitops.targetRevision, directories: [{ path: `${MANIFEST_DIR}/${PREVIEW_DIR}/*` }] } }],
+        template: {
+          metadata: {
+            name: '{{.path.basename}}',
+            // Deleting the Application deletes the preview's objects.
+            finalizers: ['resources-finalizer.argocd.argoproj.io'],
+          },
+          spec: {
+            project: gitops.project,
+            source: { repoURL: gitops.repoURL, targetRevision: gitops.targetRevision, path: '{{.path.path}}' },
+            destination: { server: 'https://kubernetes.default.svc', namespace },
+            syncPolicy: SYNC_POLICY,
+          },
         },
+        syncPolicy: { preserveResourcesOnDeletion: false },
       },
     });
   }

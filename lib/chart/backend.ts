@@ -1,7 +1,7 @@
 /** ov-wag: the Wagtail CMS and the API the frontend reads. */
 import { Construct } from 'constructs';
-import { WebTierConfig } from '../config/types';
-import { BACKEND } from '../config/images';
+import { BackendConfig, Placement, suffixed } from '../config/types';
+import { BACKEND, BACKEND_DEFAULT_WORKERS, backendStart } from '../config/images';
 import { k8s } from './k8s';
 import { https, IpBlock, Reach } from './network';
 import { TMP } from './pod';
@@ -13,8 +13,9 @@ export const WAIT_FOR_MIGRATIONS =
   'until python manage.py migrate --check; do echo "waiting for the migrations of this release"; sleep 5; done';
 
 export interface BackendProps {
-  readonly namespace: string;
-  readonly config: WebTierConfig;
+  readonly placement: Placement;
+  /** Tag, replicas, resources and the gunicorn worker count. */
+  readonly config: BackendConfig;
   /** What the image reads from its environment (see config/settings.ts). */
   readonly settings: Readonly<Record<string, string>>;
   readonly secretEnv: readonly SecretEnv[];
@@ -29,18 +30,18 @@ export interface BackendProps {
 export class Backend extends WebTier {
   constructor(scope: Construct, id: string, props: BackendProps) {
     super(scope, id, {
-      namespace: props.namespace,
+      placement: props.placement,
       image: BACKEND,
       component: 'backend',
       config: props.config,
       // Django answers only to OV_ALLOWED_HOSTS; the kubelet would send the pod IP.
-      probeHost: BACKEND.name,
+      probeHost: suffixed(props.placement, BACKEND.name),
       settings: props.settings,
       secretEnv: props.secretEnv,
-      writable: [
-        TMP,
-        { name: 'static', path: '/app/static', reason: '`collectstatic` at start writes to STATIC_ROOT when static files are stored locally' },
-      ],
+      // Static files and media go to S3 (ov_wag/settings/production.py STORAGES): only /tmp is written.
+      writable: [TMP],
+      // deploy.sh's own start, with `exec` so that SIGTERM reaches gunicorn (the image's shell would swallow it).
+      command: backendStart(props.config.workers ?? BACKEND_DEFAULT_WORKERS),
       initContainers: (container) => [{ ...container, name: 'wait-for-migrations', command: ['sh', '-c', WAIT_FOR_MIGRATIONS] }],
       reaches: [props.database, https(props.internet)],
       admitted: props.admitted,

@@ -2,7 +2,7 @@
 import { Construct } from 'constructs';
 import { DATABASE } from '../config/images';
 import { SecretEnv } from '../config/secrets';
-import { InClusterDatabase } from '../config/types';
+import { InClusterDatabase, Placement, suffixed } from '../config/types';
 import { labels, meta, selectorLabels } from './labels';
 import { k8s } from './k8s';
 import { DNS, Reach, Reachability } from './network';
@@ -21,7 +21,7 @@ const PG_ISREADY: k8s.Probe = {
 };
 
 export interface DatabaseProps {
-  readonly namespace: string;
+  readonly placement: Placement;
   /** Size, storage class, resources, database and role names. */
   readonly config: InClusterDatabase;
   /** `POSTGRES_PASSWORD`, set on the first start of an empty volume. */
@@ -32,13 +32,13 @@ export class Database extends Construct {
   readonly statefulSet: k8s.KubeStatefulSet;
   readonly service: k8s.KubeService;
   /** How clients declare that they reach it. */
-  readonly endpoint: Reach = { to: 'workload', name: DATABASE.name, port: DATABASE.port };
+  readonly endpoint = { to: 'workload', name: DATABASE.name, port: DATABASE.port } as const satisfies Reach;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
     const db = props.config;
-    const identity = { name: DATABASE.name, namespace: props.namespace, component: 'database' };
-    const selector = selectorLabels(DATABASE.name, props.namespace);
+    const identity = { name: DATABASE.name, placement: props.placement, component: 'database' };
+    const selector = selectorLabels(DATABASE.name, props.placement);
     // It calls nobody; its clients' declarations let them in.
     new Reachability(this, 'reaches', { name: DATABASE.name, reaches: [DNS] });
 
@@ -56,18 +56,18 @@ export class Database extends Construct {
     this.statefulSet = new k8s.KubeStatefulSet(this, 'statefulset', {
       metadata: meta(identity),
       spec: {
-        serviceName: DATABASE.name,
+        serviceName: suffixed(props.placement, DATABASE.name),
         replicas: 1,
         podManagementPolicy: 'OrderedReady',
         updateStrategy: { type: 'RollingUpdate' },
         revisionHistoryLimit: 5,
         selector: { matchLabels: selector },
-        // Deleting or scaling down the StatefulSet never deletes the data.
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        // Scaling down never deletes the data; deleting the StatefulSet does only where asked (a preview's copy).
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: db.keepVolume ? 'Retain' : 'Delete', whenScaled: 'Retain' },
         template: {
           metadata: { labels: labels(identity) },
           spec: hardenedPod({
-            serviceAccountName: DATABASE.name,
+            serviceAccountName: suffixed(props.placement, DATABASE.name),
             runAs: DATABASE.runAs,
             // Room for a clean shutdown: postgres checkpoints on SIGTERM (smart shutdown).
             terminationGracePeriodSeconds: 120,

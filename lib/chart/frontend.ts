@@ -1,7 +1,7 @@
 /** ov-frontend: the Remix web site, the only tier the public reaches at `/`. */
 import { Construct } from 'constructs';
-import { WebTierConfig } from '../config/types';
-import { FRONTEND } from '../config/images';
+import { Placement, WebTierConfig } from '../config/types';
+import { FRONTEND, frontendRelease } from '../config/images';
 import { k8s } from './k8s';
 import { https, IpBlock, Reach } from './network';
 import { TMP } from './pod';
@@ -9,7 +9,7 @@ import { FRONTEND_SECRET_ENV } from '../config/secrets';
 import { WebTier } from './web-tier';
 
 export interface FrontendProps {
-  readonly namespace: string;
+  readonly placement: Placement;
   readonly config: WebTierConfig;
   /** What the image reads from its environment (see config/settings.ts). */
   readonly settings: Readonly<Record<string, string>>;
@@ -24,7 +24,7 @@ export interface FrontendProps {
 export class Frontend extends WebTier {
   constructor(scope: Construct, id: string, props: FrontendProps) {
     super(scope, id, {
-      namespace: props.namespace,
+      placement: props.placement,
       image: FRONTEND,
       component: 'frontend',
       config: props.config,
@@ -32,7 +32,9 @@ export class Frontend extends WebTier {
       secretEnv: FRONTEND_SECRET_ENV,
       writable: [
         TMP,
-        { name: 'npm', path: '/home/remix/.npm', reason: '`npm run start` writes its cache and logs under $HOME/.npm' },
+        ...(frontendRelease(props.config.tag).startsWithNpm
+          ? [{ name: 'npm', path: `${FRONTEND.home}/.npm`, reason: '`npm run start` writes its logs under $HOME/.npm (it runs without, logging that it cannot)' }]
+          : []),
       ],
       reaches: [props.backend, https(props.internet)],
       admitted: props.admitted,

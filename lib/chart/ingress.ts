@@ -1,15 +1,20 @@
-/** The public entry: the seed's nginx proxy as an Ingress, `/` to the frontend, the CMS paths to the backend. */
+/**
+ * The public entry: one Ingress per host, for the ingress controller the environment runs (the seed's
+ * nginx, or the cluster's Traefik). `/` goes to the frontend and the backend's public paths to the
+ * backend; an admin host serves the backend's paths only. HTTPS redirect, the upload limit and an
+ * optional rate limit are set the way each controller takes them: nginx annotations, Traefik Middlewares.
+ */
 import { Construct } from 'constructs';
+import { Middleware } from '../../imports/traefik.io';
 import { BACKEND, BACKEND_PATHS, FRONTEND, SERVICE_PORT } from '../config/images';
-import { IngressConfig, TlsConfig } from '../config/types';
+import { bodySizeBytes } from '../config/rules';
+import { IngressConfig, Placement, suffixed, TlsConfig } from '../config/types';
 import { meta } from './labels';
 import { k8s } from './k8s';
 
 export const INGRESS_NAME = 'open-vault';
-export const DEFAULT_INGRESS_CLASS = 'nginx';
-export const DEFAULT_MAX_BODY_SIZE = '100m';
 
-/** cert-manager's Secret for a host: one per host, named after it. */
+/** cert-manager's Secret for a host: one per host, named after it; or the operator's own Secret. */
 export function tlsSecretName(tls: TlsConfig, host: string): string | undefined {
   if (tls.mode === 'off') return undefined;
   return tls.mode === 'secret' ? tls.secretName : `${host.replace(/\./g, '-')}-tls`;
@@ -21,48 +26,84 @@ const path = (p: string, service: string): k8s.HttpIngressPath => ({
   backend: { service: { name: service, port: { number: SERVICE_PORT } } },
 });
 
-export interface PublicIngressProps {
-  readonly namespace: string;
-  /** The public host. */
+/** One host's routing and whether its requests are rate-limited. */
+interface Route {
+  readonly name: string;
   readonly host: string;
-  /** Class, TLS, upload limit and the optional admin host. */
+  readonly paths: readonly k8s.HttpIngressPath[];
+  readonly limited: boolean;
+}
+
+export interface PublicIngressProps {
+  readonly placement: Placement;
+  /** The public host: the site, with the rate limit when there is one. */
+  readonly host: string;
+  /** Controller, TLS, upload limit, rate limit and the optional admin host. */
   readonly config: IngressConfig;
 }
 
 export class PublicIngress extends Construct {
-  readonly ingress: k8s.KubeIngress;
+  private readonly props: PublicIngressProps;
 
   constructor(scope: Construct, id: string, props: PublicIngressProps) {
     super(scope, id);
+    this.props = props;
     const { config } = props;
-    const tls = config.tls;
-    const backendPaths = BACKEND_PATHS.map((p) => path(p, BACKEND.name));
-    const rules: k8s.IngressRule[] = [{ host: props.host, http: { paths: [path('/', FRONTEND.name), ...backendPaths] } }];
-    // The admin host serves the CMS only.
-    if (config.adminHost) rules.push({ host: config.adminHost, http: { paths: backendPaths } });
+    const service = (name: string) => suffixed(props.placement, name);
+    const backendPaths = BACKEND_PATHS.map((p) => path(p, service(BACKEND.name)));
+    const routes: Route[] = [
+      { name: INGRESS_NAME, host: props.host, paths: [path('/', service(FRONTEND.name)), ...backendPaths], limited: config.rateLimit !== undefined },
+      ...(config.adminHost ? [{ name: `${INGRESS_NAME}-admin`, host: config.adminHost, paths: backendPaths, limited: false }] : []),
+    ];
+    const middlewares = config.controller.kind === 'traefik' ? this.traefikMiddlewares() : undefined;
+    for (const route of routes) {
+      const annotations: Record<string, string> = middlewares ? middlewares(route) : this.nginxAnnotations(route);
+      if (config.tls.mode === 'cert-manager') annotations['cert-manager.io/cluster-issuer'] = config.tls.clusterIssuer;
+      const secretName = tlsSecretName(config.tls, route.host);
+      new k8s.KubeIngress(this, route.name, {
+        metadata: meta({ name: INGRESS_NAME, placement: props.placement, component: 'proxy' }, route.name, annotations),
+        spec: {
+          ingressClassName: config.controller.className,
+          rules: [{ host: route.host, http: { paths: [...route.paths] } }],
+          ...(secretName ? { tls: [{ hosts: [route.host], secretName }] } : {}),
+        },
+      });
+    }
+  }
 
+  /** ingress-nginx takes everything as annotations of the Ingress. */
+  private nginxAnnotations(route: Route): Record<string, string> {
+    const { config } = this.props;
     const annotations: Record<string, string> = {
       // Media uploads in the CMS are larger than nginx's 1m default.
-      'nginx.ingress.kubernetes.io/proxy-body-size': config.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+      'nginx.ingress.kubernetes.io/proxy-body-size': config.maxBodySize,
     };
-    if (tls.mode !== 'off') {
+    if (config.tls.mode !== 'off') {
       annotations['nginx.ingress.kubernetes.io/ssl-redirect'] = 'true';
       annotations['nginx.ingress.kubernetes.io/force-ssl-redirect'] = 'true';
     }
-    if (tls.mode === 'cert-manager') annotations['cert-manager.io/cluster-issuer'] = tls.clusterIssuer;
+    if (route.limited && config.rateLimit) {
+      // Per client address; nginx's burst is a multiple of the rate.
+      annotations['nginx.ingress.kubernetes.io/limit-rps'] = String(config.rateLimit.average);
+      annotations['nginx.ingress.kubernetes.io/limit-burst-multiplier'] = String(Math.max(1, Math.ceil(config.rateLimit.burst / config.rateLimit.average)));
+    }
+    return annotations;
+  }
 
-    const hosts = rules.map((r) => r.host as string);
-    this.ingress = new k8s.KubeIngress(this, 'ingress', {
-      metadata: meta({ name: INGRESS_NAME, namespace: props.namespace, component: 'proxy' }, INGRESS_NAME, annotations),
-      spec: {
-        ingressClassName: config.className ?? DEFAULT_INGRESS_CLASS,
-        rules,
-        ...(tls.mode === 'off'
-          ? {}
-          : tls.mode === 'secret'
-            ? { tls: [{ hosts, secretName: tls.secretName }] }
-            : { tls: hosts.map((h) => ({ hosts: [h], secretName: tlsSecretName(tls, h) })) }),
-      },
+  /** Traefik takes Middleware objects, attached to the Ingress's router by name. Returns the annotations of a route. */
+  private traefikMiddlewares(): (route: Route) => Record<string, string> {
+    const { placement, config } = this.props;
+    const middleware = (name: string, spec: ConstructorParameters<typeof Middleware>[2]['spec']): string => {
+      const m = new Middleware(this, name, { metadata: meta({ name, placement, component: 'proxy' }), spec });
+      return `${placement.namespace}-${m.name}@kubernetescrd`;
+    };
+    const always = [
+      ...(config.tls.mode !== 'off' ? [middleware('redirect-https', { redirectScheme: { scheme: 'https', permanent: true } })] : []),
+      middleware('upload-limit', { buffering: { maxRequestBodyBytes: bodySizeBytes(config.maxBodySize) } }),
+    ];
+    const limit = config.rateLimit ? middleware('rate-limit', { rateLimit: { average: config.rateLimit.average, burst: config.rateLimit.burst } }) : undefined;
+    return (route) => ({
+      'traefik.ingress.kubernetes.io/router.middlewares': [...always, ...(route.limited && limit ? [limit] : [])].join(','),
     });
   }
 }

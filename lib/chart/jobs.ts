@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { BACKEND, JOBS } from '../config/images';
-import { RestartConfig, Schedule } from '../config/types';
+import { Placement, RestartConfig, Schedule, suffixed } from '../config/types';
 import { Identity, labels, meta } from './labels';
 import { k8s } from './k8s';
 import { DNS, https, IpBlock, Reach, Reachability } from './network';
@@ -20,15 +20,23 @@ const MAX_NAME = 63;
  * and `kubectl apply` creates it instead of failing. A tag too long for a name is cut and given a
  * digest of the whole tag, so two long tags never share a name.
  */
-export function migrationJobName(tag: string): string {
+export function migrationJobName(tag: string, placement?: Placement): string {
   const slug = tag.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-  const name = `${JOBS.migrate}-${slug}`;
+  const base = `${JOBS.migrate}-${slug}`;
+  const name = placement ? suffixed(placement, base) : base;
   if (name.length <= MAX_NAME) return name;
-  const digest = createHash('sha256').update(tag).digest('hex').slice(0, 8);
+  const digest = createHash('sha256').update(name).digest('hex').slice(0, 8);
   return `${name.slice(0, MAX_NAME - digest.length - 1).replace(/-+$/, '')}-${digest}`;
 }
 
-export const ARGOCD_HOOK_ANNOTATIONS = {
+/** Migrations run in the sync itself, with the workloads: for a database the sync creates (a preview's). */
+export const ARGOCD_SYNC_HOOK: Readonly<Record<string, string>> = {
+  'argocd.argoproj.io/hook': 'Sync',
+  'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+};
+
+/** Migrations run before anything else changes in a sync. */
+export const ARGOCD_PRESYNC_HOOK: Readonly<Record<string, string>> = {
   'argocd.argoproj.io/hook': 'PreSync',
   'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
 } as const;
@@ -38,7 +46,7 @@ function backendJobPod(id: Identity, backend: Omit<ContainerProps, 'name'>, comm
   return {
     metadata: { labels: labels(id) },
     spec: hardenedPod({
-      serviceAccountName: id.name,
+      serviceAccountName: suffixed(id.placement, id.name),
       runAs: BACKEND.runAs,
       restartPolicy: 'Never',
       containers: [{ ...backend, name: id.name, command }],
@@ -47,7 +55,7 @@ function backendJobPod(id: Identity, backend: Omit<ContainerProps, 'name'>, comm
 }
 
 /** CronJob settings shared by the scheduled jobs: never two at once, bounded history and run time. */
-function cronSpec(schedule: Schedule, job: k8s.JobSpec): k8s.CronJobSpec {
+export function cronSpec(schedule: Schedule, job: k8s.JobSpec): k8s.CronJobSpec {
   return {
     schedule: schedule.schedule,
     timeZone: schedule.timeZone,
@@ -61,7 +69,7 @@ function cronSpec(schedule: Schedule, job: k8s.JobSpec): k8s.CronJobSpec {
 }
 
 export interface BackendJobsProps {
-  readonly namespace: string;
+  readonly placement: Placement;
   /** The backend container (image, settings, Secrets, resources, writable paths) the jobs run. */
   readonly backend: Omit<ContainerProps, 'name'>;
   /** The backend's image tag, which names the migration Job. */
@@ -73,19 +81,21 @@ export interface BackendJobsProps {
   readonly updateIndex: Schedule;
   /** @default no scheduled restart */
   readonly restart?: RestartConfig;
+  /** When Argo CD runs the migrations. @default ARGOCD_PRESYNC_HOOK, before anything else changes */
+  readonly hook?: Readonly<Record<string, string>>;
 }
 
 export class BackendJobs extends Construct {
   constructor(scope: Construct, id: string, p: BackendJobsProps) {
     super(scope, id);
-    const ns = p.namespace;
+    const placement = p.placement;
 
-    const migrate = { name: JOBS.migrate, namespace: ns, component: 'migrations' };
+    const migrate = { name: JOBS.migrate, placement, component: 'migrations' };
     serviceAccount(this, migrate);
     // Migrations need the database only; the index update also writes to Elasticsearch.
     new Reachability(this, 'migrate-reaches', { name: JOBS.migrate, reaches: [DNS, p.database] });
     new k8s.KubeJob(this, 'migrate', {
-      metadata: meta(migrate, migrationJobName(p.tag), { ...ARGOCD_HOOK_ANNOTATIONS }),
+      metadata: { ...meta(migrate, JOBS.migrate, { ...(p.hook ?? ARGOCD_PRESYNC_HOOK) }), name: migrationJobName(p.tag, placement) },
       spec: {
         backoffLimit: 3,
         activeDeadlineSeconds: 900,
@@ -95,7 +105,7 @@ export class BackendJobs extends Construct {
       },
     });
 
-    const index = { name: JOBS.updateIndex, namespace: ns, component: 'search-index' };
+    const index = { name: JOBS.updateIndex, placement, component: 'search-index' };
     serviceAccount(this, index);
     new Reachability(this, 'update-index-reaches', { name: JOBS.updateIndex, reaches: [DNS, p.database, https(p.internet)] });
     new k8s.KubeCronJob(this, 'update-index', {
@@ -107,7 +117,7 @@ export class BackendJobs extends Construct {
       }),
     });
 
-    if (p.restart) new BackendRestart(this, 'restart', { namespace: ns, config: p.restart });
+    if (p.restart) new BackendRestart(this, 'restart', { placement, config: p.restart });
   }
 }
 
@@ -116,14 +126,15 @@ export class BackendJobs extends Construct {
  * service account token; its Role may get and patch that one Deployment and nothing else.
  */
 interface BackendRestartProps {
-  readonly namespace: string;
+  readonly placement: Placement;
   readonly config: RestartConfig;
 }
 
 class BackendRestart extends Construct {
-  constructor(scope: Construct, id: string, { namespace, config }: BackendRestartProps) {
+  constructor(scope: Construct, id: string, { placement, config }: BackendRestartProps) {
     super(scope, id);
-    const identity = { name: JOBS.restart, namespace, component: 'maintenance' };
+    const identity = { name: JOBS.restart, placement, component: 'maintenance' };
+    const name = (base: string) => suffixed(placement, base);
     serviceAccount(this, identity, JOBS.restart, true);
     new Reachability(this, 'reaches', {
       name: JOBS.restart,
@@ -131,12 +142,12 @@ class BackendRestart extends Construct {
     });
     new k8s.KubeRole(this, 'role', {
       metadata: meta(identity),
-      rules: [{ apiGroups: ['apps'], resources: ['deployments'], resourceNames: [BACKEND.name], verbs: ['get', 'patch'] }],
+      rules: [{ apiGroups: ['apps'], resources: ['deployments'], resourceNames: [name(BACKEND.name)], verbs: ['get', 'patch'] }],
     });
     new k8s.KubeRoleBinding(this, 'binding', {
       metadata: meta(identity),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: JOBS.restart },
-      subjects: [{ kind: 'ServiceAccount', name: JOBS.restart, namespace }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: name(JOBS.restart) },
+      subjects: [{ kind: 'ServiceAccount', name: name(JOBS.restart), namespace: placement.namespace }],
     });
     new k8s.KubeCronJob(this, 'cronjob', {
       metadata: meta(identity),
@@ -146,7 +157,7 @@ class BackendRestart extends Construct {
         template: {
           metadata: { labels: labels(identity) },
           spec: hardenedPod({
-            serviceAccountName: JOBS.restart,
+            serviceAccountName: name(JOBS.restart),
             // The nonroot user of distroless images, which the kubectl image is built on.
             runAs: { user: 65532, group: 65532 },
             mountToken: true,
@@ -155,7 +166,7 @@ class BackendRestart extends Construct {
               {
                 name: 'kubectl',
                 image: config.kubectlImage,
-                command: ['kubectl', 'rollout', 'restart', `deployment/${BACKEND.name}`, '--namespace', namespace],
+                command: ['kubectl', 'rollout', 'restart', `deployment/${name(BACKEND.name)}`, '--namespace', placement.namespace],
                 // kubectl keeps its discovery cache under $HOME/.kube.
                 env: [{ name: 'HOME', value: TMP.path }],
                 resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },

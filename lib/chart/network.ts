@@ -9,6 +9,7 @@ import { Construct, IConstruct } from 'constructs';
 import { EXTERNAL_PODS_ANNOTATION } from '../objects/kube-object';
 import { meta, selectorLabels } from './labels';
 import { k8s } from './k8s';
+import { Placement } from '../config/types';
 
 /** A CIDR with optional holes, as a NetworkPolicy `ipBlock`. */
 export interface IpBlock {
@@ -85,7 +86,9 @@ const ipBlocks = (blocks: readonly IpBlock[]): k8s.NetworkPolicyPeer[] =>
   blocks.map((b) => ({ ipBlock: { cidr: b.cidr, ...(b.except ? { except: [...b.except] } : {}) } }));
 
 export interface NetworkPoliciesProps {
-  readonly namespace: string;
+  readonly placement: Placement;
+  /** Deny all traffic of the namespace first: the namespace's own chart does, a chart that shares it does not. @default true */
+  readonly defaultDeny?: boolean;
 }
 
 /**
@@ -94,13 +97,13 @@ export interface NetworkPoliciesProps {
  * Create it last in the chart: it reads the declarations made before it.
  */
 export class NetworkPolicies extends Construct {
-  private readonly namespace: string;
+  private readonly placement: Placement;
 
   constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
     super(scope, id);
-    this.namespace = props.namespace;
+    this.placement = props.placement;
     const declared = Chart.of(this).node.findAll().filter(Reachability.isReachability);
-    this.policy('default-deny', {}, { ingress: [], egress: [] });
+    if (props.defaultDeny ?? true) this.policy('default-deny', {}, { ingress: [], egress: [] });
     for (const d of declared) {
       // Who may connect: its admissions, and every workload that declared it reaches this one. One rule per port.
       const from: Admission[] = [
@@ -128,7 +131,7 @@ export class NetworkPolicies extends Construct {
   }
 
   private pods(name: string): k8s.LabelSelector {
-    return { matchLabels: selectorLabels(name, this.namespace) };
+    return { matchLabels: selectorLabels(name, this.placement) };
   }
 
   private egress(r: Reach): k8s.NetworkPolicyEgressRule {
@@ -153,7 +156,7 @@ export class NetworkPolicies extends Construct {
   ): void {
     const types = [...(rules.ingress ? ['Ingress'] : []), ...(rules.egress ? ['Egress'] : [])];
     new k8s.KubeNetworkPolicy(this, name, {
-      metadata: meta({ name, namespace: this.namespace, component: 'network' }, name, annotations),
+      metadata: meta({ name, placement: this.placement, component: 'network' }, name, annotations),
       spec: {
         podSelector,
         policyTypes: types,

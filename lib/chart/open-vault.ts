@@ -1,26 +1,40 @@
 /** The whole Open Vault stack for one environment: the one place that turns an environment into constructs. */
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { backendSecretEnv, databaseSecretEnv, requiredSecrets } from '../config/secrets';
+import { backendSecretEnv, databasePassword, databaseSecretEnv, requiredSecrets } from '../config/secrets';
 import { backendSettings, frontendSettings } from '../config/settings';
-import { assertEnvironment, Environment } from '../config/types';
+import { Environment, EnvironmentInput, ExternalDatabase, InClusterDatabase, parseEnvironment, placementOf } from '../config/types';
 import { Backend } from './backend';
+import { DatabaseBackup } from './backup';
 import { Database } from './database';
 import { Frontend } from './frontend';
 import { PublicIngress } from './ingress';
-import { BackendJobs } from './jobs';
+import { ARGOCD_SYNC_HOOK, BackendJobs } from './jobs';
+import { DatabaseSeed, SEED_WAVE, SYNC_WAVE } from './seed';
 import { labels } from './labels';
 import { k8s } from './k8s';
 import { inNamespace, NetworkPolicies, Reach } from './network';
 import { ExternalSecrets } from './secrets';
 
+/** An existing database as its clients reach it: its CIDR, or its pods (let in here when they are in this namespace). */
+function externalDatabase(namespace: string, db: ExternalDatabase): Reach {
+  if ('cidr' in db.peer) return { to: 'external', name: 'external-db', peer: { ipBlock: { cidr: db.peer.cidr } }, port: db.port };
+  const where = db.peer.namespace ?? namespace;
+  return {
+    to: 'external',
+    name: 'external-db',
+    peer: { ...inNamespace(where), podSelector: { matchLabels: { ...db.peer.podLabels } } },
+    port: db.port,
+    ...(where === namespace ? { localPods: db.peer.podLabels } : {}),
+  };
+}
+
 /** The Pod Security Standards version the namespace enforces: that of the API this chart is built on. */
 export const POD_SECURITY_VERSION = 'v1.28';
-export const DEFAULT_INGRESS_CONTROLLER_NAMESPACE = 'ingress-nginx';
 
 export interface OpenVaultProps {
-  /** Any valid environment: a registered one, or one a test or a preview builds. */
-  readonly env: Environment;
+  /** Any valid environment: a registered one, or one a test or a preview builds (checked here). */
+  readonly env: EnvironmentInput;
 }
 
 /**
@@ -32,15 +46,17 @@ export class OpenVault extends Chart {
 
   constructor(scope: Construct, id: string, props: OpenVaultProps) {
     super(scope, id);
-    const env = (this.env = props.env);
-    assertEnvironment(env);
+    const env = (this.env = parseEnvironment(props.env));
     const namespace = env.namespace;
+    const placement = placementOf(env);
+    // A preview shares the demo's namespace: the demo's chart owns the Namespace and its default deny.
+    const ownsNamespace = placement.instance === namespace;
 
-    new k8s.KubeNamespace(this, 'namespace', {
+    if (ownsNamespace) new k8s.KubeNamespace(this, 'namespace', {
       metadata: {
         name: namespace,
         labels: {
-          ...labels({ name: 'open-vault', namespace, component: 'namespace' }),
+          ...labels({ name: 'open-vault', placement, component: 'namespace' }),
           // The cluster itself refuses any pod that is not "restricted".
           'pod-security.kubernetes.io/enforce': 'restricted',
           'pod-security.kubernetes.io/enforce-version': POD_SECURITY_VERSION,
@@ -51,27 +67,18 @@ export class OpenVault extends Chart {
         },
       },
     });
-    if (env.externalSecrets) new ExternalSecrets(this, 'secrets', { namespace, config: env.externalSecrets, secrets: requiredSecrets(env) });
+    if (env.externalSecrets) new ExternalSecrets(this, 'secrets', { placement, config: env.externalSecrets, secrets: requiredSecrets(env) });
 
     const db = env.database;
-    const database: Reach =
-      db.mode === 'statefulset'
-        ? new Database(this, 'db', { namespace, config: db, secretEnv: databaseSecretEnv(env) }).endpoint
-        : 'cidr' in db.peer
-          ? { to: 'external', name: 'external-db', peer: { ipBlock: { cidr: db.peer.cidr } }, port: db.port }
-          : {
-              to: 'external',
-              name: 'external-db',
-              peer: { ...inNamespace(db.peer.namespace ?? namespace), podSelector: { matchLabels: { ...db.peer.podLabels } } },
-              port: db.port,
-              ...((db.peer.namespace ?? namespace) === namespace ? { localPods: db.peer.podLabels } : {}),
-            };
+    const database = db.mode === 'statefulset' ? this.inClusterDatabase(env, db) : externalDatabase(namespace, db);
+    const seeded = db.mode === 'statefulset' && db.seedFrom !== undefined;
     const internet = env.network.egressCidrs;
-    // The public's requests come from the ingress controller only.
-    const admitted = [inNamespace(env.network.ingressControllerNamespace ?? DEFAULT_INGRESS_CONTROLLER_NAMESPACE)];
+    // The public's requests come from the ingress controller's pods only.
+    const { controller } = env.ingress;
+    const admitted = [{ ...inNamespace(controller.namespace), podSelector: { matchLabels: { ...controller.podLabels } } }];
 
     const backend = new Backend(this, 'backend', {
-      namespace,
+      placement,
       config: env.backend,
       settings: backendSettings(env),
       secretEnv: backendSecretEnv(env),
@@ -80,23 +87,59 @@ export class OpenVault extends Chart {
       admitted,
     });
     new BackendJobs(this, 'jobs', {
-      namespace,
+      placement,
       backend: backend.container,
       tag: env.backend.tag,
       database,
       internet,
       updateIndex: env.jobs.updateIndex,
       restart: env.jobs.restartBackend,
+      // A seeded database exists only once the sync has begun: migrate in it, after the seed.
+      ...(seeded ? { hook: ARGOCD_SYNC_HOOK } : {}),
     });
     new Frontend(this, 'frontend', {
-      namespace,
+      placement,
       config: env.frontend,
       settings: frontendSettings(env),
       backend: backend.endpoint,
       internet,
       admitted,
     });
-    new PublicIngress(this, 'ingress', { namespace, host: env.host, config: env.ingress });
-    new NetworkPolicies(this, 'network', { namespace });
+    new PublicIngress(this, 'ingress', { placement, host: env.host, config: env.ingress });
+    new NetworkPolicies(this, 'network', { placement, defaultDeny: ownsNamespace });
+    if (seeded) this.beforeTheSeed();
+  }
+
+  /**
+   * The seed Job runs as an Argo CD hook in the first wave, so what it needs is put in that wave too: the
+   * database, the ServiceAccounts and the NetworkPolicies (the namespace's default deny holds from the start).
+   */
+  private beforeTheSeed(): void {
+    for (const o of this.node.findAll().filter(ApiObject.isApiObject)) {
+      if (['ServiceAccount', 'NetworkPolicy'].includes(o.kind) || o.node.scopes.some((s) => s instanceof Database)) {
+        o.metadata.addAnnotation(SYNC_WAVE, SEED_WAVE);
+      }
+    }
+  }
+
+  /** The StatefulSet, and its backups when the environment asks for them. */
+  private inClusterDatabase(env: Environment, db: InClusterDatabase): Reach {
+    const placement = placementOf(env);
+    const database = new Database(this, 'db', { placement, config: db, secretEnv: databaseSecretEnv(env) });
+    const password = [{ env: 'PGPASSWORD', secret: databasePassword(env) }];
+    if (db.seedFrom) {
+      new DatabaseSeed(this, 'seed', { placement, database: database.endpoint, source: { namespace: env.namespace, instance: db.seedFrom.instance }, name: db.name, user: db.user, password });
+    }
+    if (db.backup) {
+      new DatabaseBackup(this, 'backup', {
+        placement,
+        config: db.backup,
+        database: database.endpoint,
+        name: db.name,
+        user: db.user,
+        password,
+      });
+    }
+    return database.endpoint;
   }
 }

@@ -61,6 +61,8 @@ export interface PodProps {
   readonly restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   /** Time between SIGTERM and SIGKILL. @default 30 */
   readonly terminationGracePeriodSeconds?: number;
+  /** Volumes the pod brings besides its emptyDirs (a claim). @default none */
+  readonly volumes?: readonly k8s.Volume[];
   /** Spread pods with these labels across nodes. @default no spreading */
   readonly spreadLabels?: Record<string, string>;
 }
@@ -143,10 +145,13 @@ export function hardenedPod(p: PodProps): k8s.PodSpec {
           ],
         }
       : {}),
-    volumes: [...dirs.values()].map((w) => ({
-      name: w.name,
-      emptyDir: { ...(w.medium ? { medium: w.medium } : {}), sizeLimit: quantity(w.sizeLimit ?? DEFAULT_SIZE_LIMIT) },
-    })),
+    volumes: [
+      ...[...dirs.values()].map((w) => ({
+        name: w.name,
+        emptyDir: { ...(w.medium ? { medium: w.medium } : {}), sizeLimit: quantity(w.sizeLimit ?? DEFAULT_SIZE_LIMIT) },
+      })),
+      ...(p.volumes ?? []),
+    ],
   };
 }
 

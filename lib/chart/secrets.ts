@@ -2,7 +2,7 @@
 import { Construct } from 'constructs';
 import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy } from '../../imports/external-secrets.io';
 import { RequiredSecret, SecretEnv } from '../config/secrets';
-import { ExternalSecretsConfig } from '../config/types';
+import { ExternalSecretsConfig, Placement } from '../config/types';
 import { meta } from './labels';
 import { k8s } from './k8s';
 
@@ -12,7 +12,7 @@ export function secretEnvVars(list: readonly SecretEnv[]): k8s.EnvVar[] {
 }
 
 export interface ExternalSecretsProps {
-  readonly namespace: string;
+  readonly placement: Placement;
   /** The store and the remote key of each Secret. */
   readonly config: ExternalSecretsConfig;
   /** Every Secret the workloads read, with its keys. */
@@ -20,8 +20,8 @@ export interface ExternalSecretsProps {
 }
 
 /**
- * One ExternalSecret per required Secret, each key read from the property of the same name of
- * the Secret's remote key, so the store holds one JSON secret per Kubernetes Secret.
+ * One ExternalSecret per required Secret, each the extract of one JSON secret of the store, whose
+ * properties are the Secret's keys (the deployers' layout: ov-deploy charts/openvault/values.yaml).
  */
 export class ExternalSecrets extends Construct {
   constructor(scope: Construct, id: string, props: ExternalSecretsProps) {
@@ -30,15 +30,15 @@ export class ExternalSecrets extends Construct {
     for (const secret of props.secrets) {
       const remoteKey = config.remoteKeys[secret.name];
       new ExternalSecret(this, secret.name, {
-        metadata: meta({ name: secret.name, namespace: props.namespace, component: 'secrets' }),
+        metadata: { ...meta({ name: secret.name, placement: props.placement, component: 'secrets' }), name: secret.name },
         spec: {
-          refreshInterval: config.refreshInterval ?? '1h',
+          refreshInterval: config.refreshInterval,
           secretStoreRef: {
             kind: config.storeKind === 'SecretStore' ? ExternalSecretSpecSecretStoreRefKind.SECRET_STORE : ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE,
             name: config.storeName,
           },
           target: { name: secret.name, creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER },
-          data: secret.keys.map((key) => ({ secretKey: key, remoteRef: { key: remoteKey, property: key } })),
+          dataFrom: [{ extract: { key: remoteKey } }],
         },
       });
     }

@@ -4,7 +4,7 @@
  * there is more than one replica.
  */
 import { Construct } from 'constructs';
-import { WebTierConfig } from '../config/types';
+import { Placement, suffixed, WebTierConfig } from '../config/types';
 import { HTTP_PORT_NAME, ImageFacts, SERVICE_PORT } from '../config/images';
 import { Identity, labels, meta, selectorLabels } from './labels';
 import { k8s } from './k8s';
@@ -14,7 +14,7 @@ import { SecretEnv } from '../config/secrets';
 import { secretEnvVars } from './secrets';
 
 export interface WebTierProps {
-  readonly namespace: string;
+  readonly placement: Placement;
   /** Name, image repository, port and user; the tag comes from `config`. */
   readonly image: ImageFacts & { readonly healthPath: string };
   readonly component: string;
@@ -25,6 +25,8 @@ export interface WebTierProps {
   readonly settings: Readonly<Record<string, string>>;
   readonly secretEnv: readonly SecretEnv[];
   readonly writable: readonly WritableDir[];
+  /** The server's command. @default the image's entrypoint */
+  readonly command?: string[];
   /** Containers that must finish before the server starts. @default none */
   readonly initContainers?: (container: Omit<ContainerProps, 'name'>) => ContainerProps[];
   /** What the server connects to, besides DNS. @default nothing */
@@ -45,8 +47,8 @@ export class WebTier extends Construct {
   constructor(scope: Construct, id: string, p: WebTierProps) {
     super(scope, id);
     const name = p.image.name;
-    const identity = (this.identity = { name, namespace: p.namespace, component: p.component });
-    const selector = selectorLabels(name, p.namespace);
+    const identity = (this.identity = { name, placement: p.placement, component: p.component });
+    const selector = selectorLabels(name, p.placement);
     this.endpoint = { to: 'workload', name, port: p.image.port };
     new Reachability(this, 'reaches', {
       name,
@@ -68,6 +70,7 @@ export class WebTier extends Construct {
     const main: ContainerProps = {
       ...this.container,
       name,
+      ...(p.command ? { command: p.command } : {}),
       ports: [{ name: HTTP_PORT_NAME, containerPort: p.image.port, protocol: 'TCP' }],
       // Up to 2.5 minutes to start; then out of the Service after 3 failed checks, restarted after 3 more.
       startupProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30 },
@@ -75,11 +78,15 @@ export class WebTier extends Construct {
       livenessProbe: { ...probe, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
     };
 
-    const replicated = p.config.replicas > 1;
+    const { autoscale } = p.config;
+    // The fewest pods there will be: with an autoscaler, its minimum.
+    const fewest = autoscale ? autoscale.min : (p.config.replicas ?? 1);
+    const most = autoscale ? autoscale.max : fewest;
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: meta(identity),
       spec: {
-        replicas: p.config.replicas,
+        // Left to the autoscaler when there is one, so that a sync never resets what it chose.
+        ...(autoscale ? {} : { replicas: fewest }),
         revisionHistoryLimit: 5,
         selector: { matchLabels: selector },
         // Never below the wanted count during a rollout; new pods come up first.
@@ -90,11 +97,11 @@ export class WebTier extends Construct {
         template: {
           metadata: { labels: labels(identity) },
           spec: hardenedPod({
-            serviceAccountName: name,
+            serviceAccountName: suffixed(p.placement, name),
             runAs: p.image.runAs,
             initContainers: p.initContainers?.(this.container),
             containers: [main],
-            spreadLabels: replicated ? selector : undefined,
+            spreadLabels: most > 1 ? selector : undefined,
           }),
         },
       },
@@ -109,8 +116,20 @@ export class WebTier extends Construct {
       },
     });
 
-    if (replicated) {
-      // Voluntary disruptions (node drains) take one pod at a time.
+    if (autoscale) {
+      new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
+        metadata: meta(identity),
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deployment.name },
+          minReplicas: autoscale.min,
+          maxReplicas: autoscale.max,
+          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscale.cpuUtilization } } }],
+        },
+      });
+    }
+
+    if (fewest > 1) {
+      // Voluntary disruptions (node drains) take one pod at a time, and never the last.
       new k8s.KubePodDisruptionBudget(this, 'pdb', {
         metadata: meta(identity),
         spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },

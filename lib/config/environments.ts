@@ -1,50 +1,91 @@
 /**
- * The registry of Open Vault environments: the one place to change hosts, tags, replicas and
- * resources. Only these namespaces are valid targets of a synth.
+ * The registry of Open Vault environments: the one place to change hosts, tags, replicas and resources.
+ * Only these namespaces are valid targets of a synth (the seed allows `ov` and `ov-demo`). Values taken
+ * from the deployers' own setup name the upstream file; the rest are this project's choices.
  */
-import { ConfigError, Environment, Resources, WebTierConfig } from './types';
+import { z } from 'zod';
+import previewsFile from './previews.json';
+import releasesFile from './releases.json';
+import { Preview, previewEnvironment, previewName, previewsFileSchema } from './previews';
+import { imageTag } from './rules';
+import { EnvironmentInput } from './schema';
+import { ConfigError, Environment, parseEnvironment, registryProblems } from './types';
 
-/** What the operators settled on for ov-frontend and ov-wag. */
-const WEB_RESOURCES: Resources = {
+/** What the operators settled on for ov-frontend and ov-wag (ov-deploy charts/openvault/values.yaml). */
+const WEB_RESOURCES = {
   requests: { cpu: '50m', memory: '50Mi' },
   limits: { cpu: '1', memory: '1Gi' },
 };
 
-const DB_RESOURCES: Resources = {
+const DB_RESOURCES = {
   requests: { cpu: '100m', memory: '256Mi' },
   limits: { cpu: '1', memory: '1Gi' },
 };
 
-/** Both images are released together; `v1.1.0` is a release of each. */
-const RELEASE = 'v1.1.0';
+/**
+ * The image tags each namespace runs, one per tier (two release trains, tagged independently): committed
+ * state in `releases.json`, which `npm run release` writes, so that any CI can edit it too.
+ */
+export const releasesSchema = z.record(z.string(), z.object({ frontend: imageTag, backend: imageTag }).strict());
+export type Releases = z.output<typeof releasesSchema>;
 
-const web = (replicas: number): WebTierConfig => ({ tag: RELEASE, replicas, resources: WEB_RESOURCES });
+/** A state file's content checked by its schema; a ConfigError names the file and every bad entry. */
+export function checkedState<T extends z.ZodType>(file: string, schema: T, content: unknown): z.output<T> {
+  const parsed = schema.safeParse(content);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(parsed.error.issues.map((i) => `${file}: ${i.path.join('.') || '(file)'}: ${i.message}`).join('\n'));
+}
+
+const RELEASES = checkedState('lib/config/releases.json', releasesSchema, releasesFile);
+
+/** The tags of a namespace from the releases file. */
+function tagsOf(namespace: string, releases: Releases): { frontend: string; backend: string } {
+  const tags = releases[namespace];
+  if (!tags) throw new ConfigError(`lib/config/releases.json: no tags for namespace "${namespace}": every namespace of the registry needs an entry`);
+  return tags;
+}
 
 /** The whole IPv4 internet but the private ranges, so the web tiers cannot wander inside the cluster network on 443. */
 const INTERNET = [{ cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] }];
 
-const production: Environment = {
+/** Argo CD of the cluster (cluster-deploy charts/groot/templates/*.yaml: namespace argo-cd; ov-deploy dev/*.yaml: project ov). */
+const GITOPS = { repoURL: 'https://github.com/WGBH-MLA/ov-deploy.git', targetRevision: 'main', project: 'ov', namespace: 'argo-cd' };
+
+/** Site values shared by every environment (ov-deploy charts/openvault/values.yaml, dev/ov-dev.yaml). */
+const SITE = {
+  organUrl: 'https://organ.wgbh-mla.org',
+  gbhIndex: 'gbh-series',
+  esUser: 'wagtail',
+  auth0Url: 'https://wgbh-mla.us.auth0.com',
+  auth0ClientId: 'open-vault',
+  googleClientId: 'open-vault',
+  s3Region: 'us-east-1',
+};
+
+const production = {
   namespace: 'ov',
   stage: 'production',
   host: 'openvault.wgbh.org',
-  frontend: web(2),
-  backend: web(2),
-  database: { mode: 'statefulset', storage: '20Gi', resources: DB_RESOURCES, name: 'ov', user: 'ov' },
-  ingress: { className: 'nginx', tls: { mode: 'cert-manager', clusterIssuer: 'letsencrypt-production' }, maxBodySize: '100m' },
-  network: { ingressControllerNamespace: 'ingress-nginx', egressCidrs: INTERNET },
+  // The cluster runs metrics-server (cluster-deploy): production's web tiers scale on CPU.
+  frontend: { tag: tagsOf('ov', RELEASES).frontend, autoscale: { min: 2, max: 6 }, resources: WEB_RESOURCES },
+  backend: { tag: tagsOf('ov', RELEASES).backend, autoscale: { min: 2, max: 4 }, resources: WEB_RESOURCES, workers: 3 },
+  database: {
+    mode: 'statefulset', storage: '20Gi', resources: DB_RESOURCES, name: 'ov', user: 'ov',
+    backup: { schedule: '0 6 * * *', timeZone: 'America/New_York', keepDays: 14, storage: '40Gi' },
+  },
+  ingress: {
+    controller: { kind: 'nginx' },
+    tls: { mode: 'cert-manager', clusterIssuer: 'letsencrypt-production' },
+    maxBodySize: '100m',
+    rateLimit: { average: 20, burst: 100 },
+  },
+  network: { egressCidrs: INTERNET },
   site: {
+    ...SITE,
     aapbHost: 'https://americanarchive.org',
-    organUrl: 'https://organ.wgbh-mla.org',
     esUrl: 'https://elastic.wgbh-mla.org',
     esIndex: 'ov',
-    gbhIndex: 'gbh',
-    esUser: 'ov',
-    auth0Url: 'https://wgbh-mla.us.auth0.com',
-    auth0ClientId: 'open-vault',
-    googleClientId: 'open-vault',
-    s3Bucket: 'ov-media',
-    s3Region: 'us-east-1',
-    workers: 3,
+    s3Bucket: 'media.openvault.wgbh.org',
   },
   jobs: {
     updateIndex: { schedule: '0 8 * * *', timeZone: 'America/New_York' },
@@ -56,31 +97,97 @@ const production: Environment = {
       apiServer: { cidr: '10.0.0.0/8', port: 443 },
     },
   },
+  // One JSON secret per Secret in AWS Secrets Manager (ov-deploy charts/openvault/values.yaml: dataFrom.extract).
   externalSecrets: {
     storeKind: 'ClusterSecretStore',
     storeName: 'aws-secrets',
     refreshInterval: '1h',
-    remoteKeys: { 'ov-frontend': 'openvault/ov/ov-frontend', 'ov-wag': 'openvault/ov/ov-wag', 'ov-db': 'openvault/ov/ov-db' },
+    remoteKeys: { 'ov-frontend': 'prod/ov/frontend', 'ov-wag': 'prod/ov/backend', 'ov-db': 'prod/ov/db' },
   },
-  gitops: { repoURL: 'https://github.com/WGBH-MLA/ov-deploy.git', targetRevision: 'main', project: 'default' },
-};
+  gitops: GITOPS,
+} satisfies EnvironmentInput;
 
-/** The demo: a live backup and test bed, smaller, on its own host; Secrets are created by hand. */
-const demo: Environment = {
+/** The demo: a live backup and test bed, smaller, on its own host, index and bucket; Secrets are created by hand. */
+const demo = {
   ...production,
   namespace: 'ov-demo',
   stage: 'demo',
   host: 'demo.openvault.wgbh.org',
-  frontend: web(1),
-  backend: web(1),
-  database: { mode: 'statefulset', storage: '5Gi', resources: DB_RESOURCES, name: 'ov', user: 'ov' },
-  site: { ...production.site, esIndex: 'ov-demo', s3Bucket: 'ov-demo-media', workers: 2 },
+  frontend: { tag: tagsOf('ov-demo', RELEASES).frontend, replicas: 1, resources: WEB_RESOURCES },
+  backend: { tag: tagsOf('ov-demo', RELEASES).backend, replicas: 1, resources: WEB_RESOURCES, workers: 2 },
+  database: {
+    mode: 'statefulset', storage: '5Gi', resources: DB_RESOURCES, name: 'ov', user: 'ov',
+    backup: { ...production.database.backup, keepDays: 7, storage: '10Gi' },
+  },
+  site: {
+    ...production.site,
+    aapbHost: 'https://demo.aapb.wgbh-mla.org',
+    esIndex: 'ov-demo',
+    s3Bucket: 'dev.media.openvault.wgbh.org',
+  },
   jobs: { updateIndex: production.jobs.updateIndex },
   externalSecrets: undefined,
-};
+} satisfies EnvironmentInput;
 
-/** Every valid namespace, in file order. */
-export const ENVIRONMENTS: readonly Environment[] = [production, demo];
+/** The registry as written, in file order. */
+export const REGISTRY: readonly EnvironmentInput[] = [production, demo];
+
+/** The registry with the tags of a releases file (what `npm run release` checks before it writes one). */
+export function registryWith(releases: Releases): EnvironmentInput[] {
+  const known = new Set(REGISTRY.map((e) => e.namespace));
+  const unknown = Object.keys(releases).filter((ns) => !known.has(ns));
+  if (unknown.length > 0) throw new ConfigError(`lib/config/releases.json: unknown namespace ${unknown.map((u) => JSON.stringify(u)).join(', ')}: valid namespaces are ${[...known].join(', ')}`);
+  return REGISTRY.map((e) => {
+    const tags = tagsOf(e.namespace, releases);
+    return { ...e, frontend: { ...e.frontend, tag: tags.frontend }, backend: { ...e.backend, tag: tags.backend } };
+  });
+}
+
+/** The committed state: the releases and the previews. */
+export const STATE = {
+  releases: RELEASES,
+  previews: checkedState('lib/config/previews.json', previewsFileSchema, previewsFile).previews,
+} as const;
+
+/** The namespace that holds the previews. */
+export const PREVIEW_HOME = demo.namespace;
+
+/**
+ * Each environment checked, then the registry as a whole, previews included (no shared host, index or
+ * bucket); a ConfigError lists every problem of every entry.
+ */
+export function loadRegistry(entries: readonly EnvironmentInput[], previews: readonly Preview[] = []): { readonly environments: Environment[]; readonly previews: Environment[] } {
+  const problems: string[] = [];
+  const parse = (entry: EnvironmentInput): Environment[] => {
+    try {
+      return [parseEnvironment(entry)];
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error.message);
+      return [];
+    }
+  };
+  const environments = entries.flatMap(parse);
+  const home = environments.find((e) => e.namespace === PREVIEW_HOME && e.instance === undefined);
+  const seen = new Set<string>();
+  const built = previews.flatMap((p) => {
+    const name = previewName(p);
+    if (seen.has(name)) problems.push(`lib/config/previews.json: preview ${name} is listed twice`);
+    seen.add(name);
+    return home ? parse(previewEnvironment(home, p)) : [];
+  });
+  if (problems.length === 0) problems.push(...registryProblems([...environments, ...built]));
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
+  return { environments, previews: built };
+}
+
+const LOADED = loadRegistry(registryWith(STATE.releases), STATE.previews);
+
+/** Every valid namespace's environment, in file order. */
+export const ENVIRONMENTS: readonly Environment[] = LOADED.environments;
+
+/** The committed previews, in the demo's namespace. */
+export const PREVIEWS: readonly Environment[] = LOADED.previews;
 
 export const NAMESPACES: readonly string[] = ENVIRONMENTS.map((e) => e.namespace);
 
@@ -93,19 +200,8 @@ export function environmentFor(namespace: string): Environment {
   return env;
 }
 
-/**
- * A preview environment for pull request `n`, built from the demo settings (namespace `ov-pr-<n>`,
- * images `pr-<n>`). Not registered: used by tests and the benchmark.
- */
-export function previewEnvironment(n: number, base: Environment = demo): Environment {
-  const tag = `pr-${n}`;
-  return {
-    ...base,
-    namespace: `ov-pr-${n}`,
-    stage: 'preview',
-    host: `pr-${n}.${base.host}`,
-    frontend: { ...base.frontend, tag },
-    backend: { ...base.backend, tag },
-    site: { ...base.site, esIndex: `ov-pr-${n}` },
-  };
+/** The preview environment of a pull request, built from the committed demo (tests, the benchmark). */
+export function previewFor(preview: Preview): Environment {
+  const home = environmentFor(PREVIEW_HOME);
+  return parseEnvironment(previewEnvironment(home, preview));
 }

@@ -1,6 +1,7 @@
 /**
- * Facts about the stack's images that every construct must agree on: names, ports, health
- * paths and the users they run as (see README, Security, for why each user fits its image).
+ * Facts about the stack's images that every construct must agree on: names, ports, health paths, the
+ * users they run as, and per release what each reads and how it starts. Each fact names the upstream file
+ * it was read from, at the tag (WGBH-MLA/ov-frontend, WGBH-MLA/ov-wag).
  */
 
 /** The user and group a pod runs as; they must be able to run the image (see README, Security). */
@@ -21,20 +22,103 @@ export interface ImageFacts {
 export const FRONTEND = {
   name: 'ov-frontend',
   repository: 'ghcr.io/wgbh-mla/ov-frontend',
+  // The server's default port (Dockerfile; react-router-serve and remix-serve read PORT).
   port: 3000,
+  // app/routes/health.tsx
   healthPath: '/health',
-  // The image's own user, `remix`.
+  // The image's own user `remix` (Dockerfile: adduser --system --uid 1001 remix), with group `remix` (1001), which owns /app.
   runAs: { user: 1001, group: 1001 },
-} as const satisfies ImageFacts & { healthPath: string };
+  home: '/home/remix',
+} as const satisfies ImageFacts & { healthPath: string; home: string };
 
 export const BACKEND = {
   name: 'ov-wag',
   repository: 'ghcr.io/wgbh-mla/ov-wag',
+  // docker_entrypoints/deploy.sh: gunicorn -b 0.0.0.0:8000
   port: 8000,
+  // ov_wag/api.py
   healthPath: '/api/v2/health/',
-  // The image sets no user; its files are world-readable, so a fixed non-root uid runs it.
+  // Dockerfile sets no USER; its files are world-readable, so a fixed non-root uid runs it.
   runAs: { user: 1000, group: 1000 },
 } as const satisfies ImageFacts & { healthPath: string };
+
+/** What one release of ov-frontend reads and how it starts. */
+export interface FrontendRelease {
+  /** Environment variables its code reads (`process.env` under app/), besides the Secret's ES_API_KEY. */
+  readonly reads: readonly string[];
+  /** Values it has built in where it reads no variable: an environment must want exactly these. */
+  readonly fixed?: Readonly<Record<string, string>>;
+  /** Its start command goes through npm, which writes under $HOME/.npm. */
+  readonly startsWithNpm: boolean;
+}
+
+// Read by the server itself (PORT) and by npm (its update check), whatever the release.
+const FRONTEND_RUNTIME = ['PORT', 'NPM_CONFIG_UPDATE_NOTIFIER'];
+const FRONTEND_RELEASES: Readonly<Record<string, FrontendRelease>> = {
+  // Dockerfile CMD remix-serve build/server/index.js; app/ reads five variables, the index names are fixed.
+  // app/classes/search-ui.tsx and app/components/OVResults.tsx name the indexes.
+  'v1.1.0': {
+    reads: ['AAPB_HOST', 'ORGAN_URL', 'OV_API_URL', 'ES_URL', ...FRONTEND_RUNTIME],
+    fixed: { ES_OV_INDEX: 'wagtail__wagtailcore_page', GBH_INDEX: 'gbh-series' },
+    startsWithNpm: false,
+  },
+  // Dockerfile CMD npm run start; app/root.tsx passes ES_OV_INDEX, GBH_INDEX and COOKIE_CONSENT_ID to the pages.
+  'v1.2.0': {
+    reads: ['AAPB_HOST', 'ORGAN_URL', 'OV_API_URL', 'ES_URL', 'ES_OV_INDEX', 'GBH_INDEX', 'COOKIE_CONSENT_ID', ...FRONTEND_RUNTIME],
+    startsWithNpm: true,
+  },
+};
+
+/** What one release of ov-wag reads. */
+export interface BackendRelease {
+  /** Variables its settings read (ov_wag/settings/base.py, production.py), besides its Secrets. */
+  readonly reads: readonly string[];
+  /** Values it has built in where it reads no variable: an environment must want exactly these. */
+  readonly fixed?: Readonly<Record<string, string>>;
+}
+
+// Read by Django and Python themselves rather than by the settings.
+const BACKEND_RUNTIME = ['DJANGO_SETTINGS_MODULE', 'PYTHONDONTWRITEBYTECODE', 'HOME'];
+const BACKEND_SETTINGS = [
+  'OV_DB_ENGINE', 'OV_DB_HOST', 'OV_DB_PORT', 'OV_DB_NAME', 'OV_DB_USER', 'OV_DEBUG', 'OV_ALLOWED_HOSTS', 'OV_TRUSTED_ORIGINS',
+  'OV_CSRF_COOKIE_SECURE', 'OV_SESSION_COOKIE_SECURE', 'OV_BASE_URL', 'OV_ADMIN_BASE_URL', 'OV_API_URL', 'OV_PREVIEW_URL',
+  'ES_URL', 'ES_USER', 'ES_VERIFY_CERTS', 'AUTH0_URL', 'AUTH0_CLIENT_ID', 'GOOGLE_CLIENT_ID', 'AWS_STORAGE_BUCKET_NAME', 'AWS_S3_REGION_NAME',
+  ...BACKEND_RUNTIME,
+];
+const WITH_ES_INDEX: BackendRelease = { reads: [...BACKEND_SETTINGS, 'ES_INDEX'] };
+const BACKEND_RELEASES: Readonly<Record<string, BackendRelease>> = {
+  // ov_wag/settings/base.py: WAGTAILSEARCH_BACKENDS 'INDEX': 'wagtail'
+  'v1.1.0': { reads: BACKEND_SETTINGS, fixed: { ES_INDEX: 'wagtail' } },
+  // ov_wag/settings/base.py: 'INDEX': os.environ.get('ES_INDEX', 'wagtail'); the settings are the same to v1.1.3.
+  'v1.1.1': WITH_ES_INDEX,
+  'v1.1.2': WITH_ES_INDEX,
+  'v1.1.3': WITH_ES_INDEX,
+};
+
+/** The newest releases, which branch and pull-request builds (`main`, `pr-<n>`) are taken to behave like. */
+export const NEWEST = { frontend: 'v1.2.0', backend: 'v1.1.3' } as const;
+
+/** The facts of a frontend tag: a known release's own, else the newest release's. */
+export function frontendRelease(tag: string): FrontendRelease {
+  return FRONTEND_RELEASES[tag] ?? FRONTEND_RELEASES[NEWEST.frontend];
+}
+
+/** The facts of a backend tag: a known release's own, else the newest release's. */
+export function backendRelease(tag: string): BackendRelease {
+  return BACKEND_RELEASES[tag] ?? BACKEND_RELEASES[NEWEST.backend];
+}
+
+/**
+ * The backend's start, as docker_entrypoints/deploy.sh runs it (the same at v1.1.0 to v1.1.3), with the
+ * worker count an environment chooses in place of its fixed `--workers 4`.
+ */
+export const BACKEND_DEFAULT_WORKERS = 4;
+export function backendStart(workers: number): string[] {
+  return [
+    'sh', '-c',
+    `cd /app && python3 manage.py collectstatic --noinput && exec gunicorn ov_wag.wsgi:application -b 0.0.0.0:${BACKEND.port} --workers ${workers} --forwarded-allow-ips '*' --access-logfile - --error-logfile -`,
+  ];
+}
 
 export const DATABASE = {
   name: 'db',
@@ -53,8 +137,15 @@ export const SERVICE_PORT = 80;
 /** In-cluster URL of a web tier's Service. */
 export const serviceUrl = (name: string) => `http://${name}`;
 
-/** Paths the public proxy sends to the backend rather than the frontend. */
-export const BACKEND_PATHS = ['/admin', '/accounts', '/authorize', '/login', '/logout'] as const;
+/**
+ * Paths the public proxy sends to the backend rather than the frontend (ov_wag/urls.py at v1.1.3): the CMS,
+ * the Django admin, the login pages of allauth, Wagtail's document downloads and the editors' footnote
+ * chooser. Not `api/v2/` (the frontend calls it in the cluster) nor `search/` (the frontend serves /search).
+ */
+export const BACKEND_PATHS = ['/admin', '/django-admin', '/accounts', '/documents', '/footnotes'] as const;
+
+/** Wagtail names a model's index `<index>__<app>_<model>`; the frontend searches the pages. */
+export const pageIndex = (index: string) => `${index}__wagtailcore_page`;
 
 /** The backend's jobs: `app.kubernetes.io/name` of their pods (the migration Job's own name adds the tag). */
 export const JOBS = {

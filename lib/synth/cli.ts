@@ -1,158 +1,138 @@
 /**
- * The command line: which environments to synthesize, with which image tags. Everything is
- * rendered and validated in memory before a single file in the output folder changes.
+ * `npm run synth`: which environments to synthesize. Everything is rendered and validated in memory
+ * before a single file in the output folder changes, and then the files are replaced all together.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { manifestFile } from '../chart/argocd';
-import { ENVIRONMENTS, environmentFor, NAMESPACES } from '../config/environments';
-import { ConfigError, Environment, tagProblem } from '../config/types';
+import { ENVIRONMENTS, environmentFor, NAMESPACES, PREVIEW_HOME, PREVIEWS } from '../config/environments';
+import { Environment } from '../config/types';
 import { formatSummary, SummaryRow } from '../report/summary';
-import { renderTopology } from '../report/topology';
-import { writeAtomically } from '../output';
-import { renderEnvironment } from './render';
-import { ValidationError } from './validate';
+import { EXIT, fail, Io, parseOptions } from './exit';
+import { isPreview, Rendered, renderAll, renderEnvironment } from './render';
+import { writeAtomically } from './write';
 
-export const EXIT = { ok: 0, invalidOutput: 1, usage: 2 } as const;
+export { EXIT };
+export type { Io };
 
-/** Where files go unless `cdk8s synth` says otherwise through CDK8S_OUTDIR. */
+/** Where files go unless --outdir says otherwise. */
 export const DEFAULT_OUTDIR = 'dist';
-
-const TAG_VARIABLES = { frontend: 'OV_FRONTEND_TAG', backend: 'OV_BACKEND_TAG' } as const;
+/** The one file the cdk8s CLI gets in its own folder (CDK8S_OUTDIR): every namespace's objects, one stream. */
+export const CDK8S_STREAM = 'open-vault.k8s.yaml';
 
 export const USAGE = `Usage: npm run synth -- [options]
 
 Renders the Open Vault manifests into ${DEFAULT_OUTDIR}/: for each namespace <ns>.k8s.yaml
-(kubectl apply -f), <ns>.md (topology) and argocd/<ns>.yaml (Argo CD Application).
+(kubectl apply -f), <ns>.md (topology) and argocd/<ns>.yaml (Argo CD Application); for each
+pull-request preview previews/<name>/<name>.k8s.yaml, and argocd/${PREVIEW_HOME}-previews.yaml.
+Image tags are in lib/config/releases.json (npm run release), previews in lib/config/previews.json
+(npm run preview).
 
 Options:
-  -n, --namespace NS     synthesize only NS (repeatable); other files stay as they are.
-                         Valid: ${NAMESPACES.join(', ')}. Default: every namespace.
-      --frontend-tag TAG ov-frontend image tag for every namespace synthesized
-      --backend-tag TAG  ov-wag image tag for every namespace synthesized
-  -q, --quiet            print nothing on success
-  -h, --help             show this help
+  -n, --namespace NS   synthesize only NS (repeatable; ${PREVIEW_HOME} includes its previews); other
+                       files stay as they are. Valid: ${NAMESPACES.join(', ')}. Default: every namespace.
+      --outdir DIR     output folder (default ${DEFAULT_OUTDIR})
+      --stdout         print the namespaces' objects as one YAML stream; write nothing
+  -q, --quiet          print nothing on success
+  -h, --help           show this help
 
 Environment:
-  ${TAG_VARIABLES.frontend}, ${TAG_VARIABLES.backend}   the same as the tag options; an option wins
-  CDK8S_OUTDIR                     output folder (default ${DEFAULT_OUTDIR}; set by cdk8s synth)
-  NO_COLOR                         no colour in the summary
+  CDK8S_OUTDIR   set by cdk8s synth: the stream also goes to CDK8S_OUTDIR/${CDK8S_STREAM}
+  NO_COLOR       no colour in the summary
 
-Exit codes: 0 written, 1 the output failed validation (nothing written),
-2 bad command line or environment (nothing written).
+Exit codes: 0 written; 1 the output failed validation; 2 a bad option, namespace or registry
+value; 3 the machine refused (a file, a folder, the disk, or another synth holding the lock).
+On 1, 2 and 3 nothing in the output folder has changed.
 `;
-
-export interface Io {
-  readonly stdout: { write(s: string): unknown; readonly isTTY?: boolean };
-  readonly stderr: { write(s: string): unknown };
-}
-
-/** What renders one environment. @default renderEnvironment (tests hand in one that fails) */
-export type Render = typeof renderEnvironment;
-
-interface Request {
-  /** The environments asked for with --namespace; undefined means every one. */
-  readonly selected: readonly Environment[] | undefined;
-  readonly tags: { readonly frontend?: string; readonly backend?: string };
-  readonly quiet: boolean;
-  readonly help: boolean;
-}
-
-/** Reads and checks the command line and the tag variables; throws ConfigError naming the bad value. */
-export function parseRequest(argv: readonly string[], vars: NodeJS.ProcessEnv): Request {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        namespace: { type: 'string', short: 'n', multiple: true },
-        'frontend-tag': { type: 'string' },
-        'backend-tag': { type: 'string' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    // node:util's messages may span lines; the command line error is one.
-    throw new ConfigError(`${(error as Error).message.split('\n').join(' ').replace(/\.$/, '')}; run with --help for usage`);
-  }
-  const tag = (tier: 'frontend' | 'backend'): string | undefined => {
-    const flag = values[`${tier}-tag`];
-    const variable = vars[TAG_VARIABLES[tier]];
-    const [source, value] = flag !== undefined ? [`--${tier}-tag`, flag] : [TAG_VARIABLES[tier], variable];
-    if (value === undefined) return undefined;
-    const problem = value === '' ? 'must not be empty' : tagProblem(value);
-    if (problem) throw new ConfigError(`${source} ${JSON.stringify(value)}: ${problem}`);
-    return value;
-  };
-  return {
-    selected: values.namespace ? [...new Set(values.namespace)].map(environmentFor) : undefined,
-    tags: { frontend: tag('frontend'), backend: tag('backend') },
-    quiet: values.quiet ?? false,
-    help: values.help ?? false,
-  };
-}
-
-function withTags(env: Environment, tags: Request['tags']): Environment {
-  return {
-    ...env,
-    frontend: tags.frontend ? { ...env.frontend, tag: tags.frontend } : env.frontend,
-    backend: tags.backend ? { ...env.backend, tag: tags.backend } : env.backend,
-  };
-}
 
 /** The files this tool owns in the output folder; anything else there is left alone. */
 export function isManaged(relativePath: string): boolean {
-  return /^[a-z0-9-]+\.(k8s\.yaml|md)$/.test(relativePath) || /^argocd[\\/][a-z0-9-]+\.yaml$/.test(relativePath);
+  const p = relativePath.split(path.sep).join('/');
+  return /^[a-z0-9-]+\.(k8s\.yaml|md)$/.test(p) || /^argocd\/[a-z0-9-]+\.yaml$/.test(p) || /^previews\/([a-z0-9-]+)\/\1\.k8s\.yaml$/.test(p);
 }
+
+/** The environments to render: the registry's namespaces and the previews they hold. */
+export interface Registry {
+  readonly environments: readonly Environment[];
+  readonly previews: readonly Environment[];
+}
+
+/** The environments a request names: the chosen namespaces' own, with the previews of the one that holds them. */
+function selected(registry: Registry, namespaces: readonly string[] | undefined): Environment[] {
+  const envs = namespaces
+    ? [...new Set(namespaces)].map((ns) => registry.environments.find((e) => e.namespace === ns) ?? environmentFor(ns))
+    : [...registry.environments];
+  return envs.flatMap((e) => (e.namespace === PREVIEW_HOME ? [e, ...registry.previews] : [e]));
+}
+
+export interface SynthRequest {
+  /** @default every namespace (and then files of environments that no longer exist are removed) */
+  readonly namespaces?: readonly string[];
+  readonly outdir: string;
+  readonly stdout?: boolean;
+  readonly quiet?: boolean;
+  /** Runs once everything rendered and validated, before the output folder changes (a state file's write). */
+  readonly beforeWrite?: () => void;
+}
+
+/** Every object of the rendered namespaces as one stream, documents separated so that kubectl reads each. */
+export function stream(rendered: readonly Rendered[]): string {
+  return rendered.map((r) => r.yaml).join('---\n');
+}
+
+/** Renders, checks and writes the request; throws what went wrong. */
+export function synthesize(registry: Registry, request: SynthRequest, vars: NodeJS.ProcessEnv, io: Io, render: (env: Environment) => Rendered = renderEnvironment): void {
+  const { rendered, files } = renderAll(selected(registry, request.namespaces), PREVIEW_HOME, render);
+  if (request.stdout) {
+    io.stdout.write(stream(rendered));
+    return;
+  }
+  request.beforeWrite?.();
+  writeAtomically(request.outdir, files, {
+    prune: request.namespaces === undefined,
+    managed: isManaged,
+    onWait: (message) => io.stderr.write(`${message}\n`),
+  });
+  // The cdk8s CLI reads (and prints, with --stdout) the manifests of its own folder, which it empties first.
+  if (vars.CDK8S_OUTDIR) {
+    fs.mkdirSync(vars.CDK8S_OUTDIR, { recursive: true });
+    fs.writeFileSync(path.join(vars.CDK8S_OUTDIR, CDK8S_STREAM), stream(rendered));
+  }
+  if (!request.quiet) {
+    const rows: SummaryRow[] = rendered.map((r) => ({
+      namespace: isPreview(r.env) ? `${r.env.namespace}/${r.env.instance}` : r.env.namespace,
+      file: path.join(request.outdir, files.find((f) => f.content === r.yaml)?.path ?? ''),
+      objects: r.objects,
+      bytes: Buffer.byteLength(r.yaml),
+    }));
+    io.stdout.write(formatSummary(rows, { color: Boolean(io.stdout.isTTY) && !vars.NO_COLOR }));
+  }
+}
+
+/** The committed registry: its namespaces and previews. */
+export const COMMITTED: Registry = { environments: ENVIRONMENTS, previews: PREVIEWS };
 
 /** Runs the command; returns the exit code. */
-export function main(argv: readonly string[], vars: NodeJS.ProcessEnv, io: Io, render: Render = renderEnvironment): number {
-  let request: Request;
+export function main(argv: readonly string[], vars: NodeJS.ProcessEnv, io: Io, render: (env: Environment) => Rendered = renderEnvironment): number {
   try {
-    request = parseRequest(argv, vars);
-  } catch (error) {
-    return fail(io, error);
-  }
-  if (request.help) {
-    io.stdout.write(USAGE);
-    return EXIT.ok;
-  }
-  const outdir = vars.CDK8S_OUTDIR || DEFAULT_OUTDIR;
-  const envs = (request.selected ?? ENVIRONMENTS).map((e) => withTags(e, request.tags));
-  try {
-    const rendered = envs.map((env) => render(env));
-    const files = rendered.flatMap((r) => [
-      { path: manifestFile(r.env.namespace), content: r.yaml },
-      { path: `${r.env.namespace}.md`, content: renderTopology(r.env.namespace, r.objects) },
-      { path: path.join('argocd', `${r.env.namespace}.yaml`), content: r.application },
-    ]);
-    writeAtomically(outdir, files, { prune: request.selected === undefined, managed: isManaged });
-    if (!request.quiet) {
-      const rows: SummaryRow[] = rendered.map((r) => ({
-        namespace: r.env.namespace,
-        file: path.join(outdir, manifestFile(r.env.namespace)),
-        objects: r.objects,
-        bytes: Buffer.byteLength(r.yaml),
-      }));
-      io.stdout.write(formatSummary(rows, { color: Boolean(io.stdout.isTTY) && !vars.NO_COLOR }));
+    const { values } = parseOptions(argv, {
+      namespace: { type: 'string', short: 'n', multiple: true },
+      outdir: { type: 'string' },
+      stdout: { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) {
+      io.stdout.write(USAGE);
+      return EXIT.ok;
     }
+    synthesize(COMMITTED, {
+      namespaces: values.namespace as string[] | undefined,
+      outdir: (values.outdir as string | undefined) ?? DEFAULT_OUTDIR,
+      stdout: values.stdout as boolean | undefined,
+      quiet: values.quiet as boolean | undefined,
+    }, vars, io, render);
     return EXIT.ok;
   } catch (error) {
     return fail(io, error);
   }
-}
-
-function fail(io: Io, error: unknown): number {
-  if (error instanceof ConfigError) {
-    io.stderr.write(`error: ${error.message}\n`);
-    return EXIT.usage;
-  }
-  if (error instanceof ValidationError) {
-    io.stderr.write(`error: ${error.message}\n`);
-    return EXIT.invalidOutput;
-  }
-  throw error;
 }

@@ -1,14 +1,14 @@
 /**
- * From an environment to the text of its files, in memory: build the chart, validate every
- * object, serialize. Nothing here touches the file system, so a failure can never leave a file
- * half-written.
+ * From environments to the text of their files, in memory: build each chart, validate every object,
+ * serialize. Nothing here touches the file system, so a failure can never leave a file half-written.
  */
-import { App } from 'cdk8s';
-import { ArgoCdApplication } from '../chart/argocd';
+import { App, Chart } from 'cdk8s';
+import { ArgoCdApplication, manifestFile, PreviewApplicationSet, previewFile } from '../chart/argocd';
 import { OpenVault } from '../chart/open-vault';
 import { Environment } from '../config/types';
 import { KubeObject } from '../objects/kube-object';
-import { assertValid } from './validate';
+import { renderTopology } from '../report/topology/page';
+import { assertValid, ValidationError, Violation } from './validate';
 import { toYaml } from './yaml';
 
 export interface Rendered {
@@ -16,23 +16,77 @@ export interface Rendered {
   readonly objects: readonly KubeObject[];
   /** The manifest file, every object of the environment as one YAML stream. */
   readonly yaml: string;
-  /** The Argo CD Application that syncs it. */
-  readonly application: string;
 }
 
-/** The objects of one environment's chart, as cdk8s renders them. A fresh App each: charts of one App are resolved together. */
+/** A file to write, relative to the output folder. */
+export interface RenderedFile {
+  readonly path: string;
+  readonly content: string;
+}
+
+/** The objects of one chart as cdk8s renders them. A fresh App each: charts of one App are resolved together. */
+function objectsOf(make: (app: App) => Chart): KubeObject[] {
+  return make(new App()).toJson() as KubeObject[];
+}
+
 export function buildObjects(env: Environment): KubeObject[] {
-  return new OpenVault(new App(), env.namespace, { env }).toJson() as KubeObject[];
+  return objectsOf((app) => new OpenVault(app, env.instance ?? env.namespace, { env }));
 }
 
-/** The environment's Argo CD Application. */
+/** The environment's Argo CD Application (a namespace of the registry; previews come from the ApplicationSet). */
 export function applicationObject(env: Environment): KubeObject {
-  return new ArgoCdApplication(new App(), 'argocd', { namespace: env.namespace, gitops: env.gitops }).toJson()[0] as KubeObject;
+  return objectsOf((app) => new ArgoCdApplication(app, 'argocd', { namespace: env.namespace, gitops: env.gitops }))[0];
+}
+
+/** The ApplicationSet of the previews in `home`'s namespace. */
+export function previewSetObject(home: Environment): KubeObject {
+  return objectsOf((app) => new PreviewApplicationSet(app, 'previews', { namespace: home.namespace, gitops: home.gitops }))[0];
 }
 
 /** Builds, validates (throws ValidationError) and serializes one environment. */
 export function renderEnvironment(env: Environment): Rendered {
   const objects = buildObjects(env);
   assertValid(objects);
-  return { env, objects, yaml: toYaml(...objects), application: toYaml(applicationObject(env)) };
+  return { env, objects, yaml: toYaml(...objects) };
+}
+
+export const isPreview = (env: Environment) => env.instance !== undefined && env.instance !== env.namespace;
+
+/** The files of one rendered environment: a namespace's manifest, topology page and Application; a preview's manifest. */
+export function filesOf(r: Rendered, hasPreviews: boolean): RenderedFile[] {
+  const { env } = r;
+  if (isPreview(env)) return [{ path: previewFile(env.instance!), content: r.yaml }];
+  const gitops = [applicationObject(env), ...(hasPreviews ? [previewSetObject(env)] : [])];
+  assertValid(gitops);
+  return [
+    { path: manifestFile(env.namespace), content: r.yaml },
+    { path: `${env.namespace}.md`, content: renderTopology(env.namespace, r.objects) },
+    { path: `argocd/${env.namespace}.yaml`, content: toYaml(gitops[0]) },
+    ...(hasPreviews ? [{ path: `argocd/${env.namespace}-previews.yaml`, content: toYaml(gitops[1]) }] : []),
+  ];
+}
+
+/**
+ * Renders every environment and collects the failures of all of them before giving up, so one run shows
+ * every problem of every namespace. `previewHome` is the namespace whose Application set lists the previews.
+ */
+export function renderAll(envs: readonly Environment[], previewHome: string, render: (env: Environment) => Rendered = renderEnvironment): { readonly rendered: Rendered[]; readonly files: RenderedFile[] } {
+  const rendered: Rendered[] = [];
+  const violations: Violation[] = [];
+  const attempt = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      violations.push(...error.violations);
+      return undefined;
+    }
+  };
+  for (const env of envs) {
+    const r = attempt(() => render(env));
+    if (r) rendered.push(r);
+  }
+  const files = rendered.flatMap((r) => attempt(() => filesOf(r, !isPreview(r.env) && r.env.namespace === previewHome)) ?? []);
+  if (violations.length > 0) throw new ValidationError(violations);
+  return { rendered, files };
 }

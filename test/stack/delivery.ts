@@ -1,7 +1,7 @@
 /** What a synth hands to GitOps besides the manifests: the Argo CD Applications and the topology pages. */
 import { load } from 'js-yaml';
 import { applicationObject, renderEnvironment } from '../../lib/synth/render';
-import { renderTopology } from '../../lib/report/topology';
+import { renderTopology } from '../../lib/report/topology/page';
 import { findViolations } from '../../lib/synth/validate';
 import { DEMO, objectsOf, PRODUCTION } from '../helpers';
 

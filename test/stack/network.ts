@@ -13,17 +13,18 @@ import { Obj, objectsOf, workloads, podTemplate, DEMO, PRODUCTION } from '../hel
 import { allowed, Endpoint } from '../netpol';
 
 const NS = DEMO.namespace;
-const pod = (name: string): Endpoint => ({ namespace: NS, labels: selectorLabels(name, NS) });
+const PLACEMENT = { namespace: NS, instance: NS };
+const pod = (name: string): Endpoint => ({ namespace: NS, labels: selectorLabels(name, PLACEMENT) });
 const kubeDns: Endpoint = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } };
 
 /** A chart with the database and two new jobs: one that declares it reaches the database, one that does not. */
 function chartWithNewJobs(): Obj[] {
   const chart = new Chart(new App(), 'jobs');
   if (DEMO.database.mode !== 'statefulset') throw new Error('the demo runs its own database');
-  const db = new Database(chart, 'db', { namespace: NS, config: DEMO.database, secretEnv: databaseSecretEnv(DEMO) });
+  const db = new Database(chart, 'db', { placement: PLACEMENT, config: DEMO.database, secretEnv: databaseSecretEnv(DEMO) });
   new Reachability(chart, 'clear-cache', { name: 'ov-wag-clear-cache', reaches: [DNS, db.endpoint] });
   new Reachability(chart, 'report', { name: 'ov-wag-report', reaches: [DNS, https(DEMO.network.egressCidrs)] });
-  new NetworkPolicies(chart, 'network', { namespace: NS });
+  new NetworkPolicies(chart, 'network', { placement: PLACEMENT });
   return chart.toJson() as Obj[];
 }
 
@@ -44,7 +45,7 @@ describe('a new workload', () => {
   test('that declares nothing gets nothing, not even DNS', () => {
     const chart = new Chart(new App(), 'silent');
     new Reachability(chart, 'silent', { name: 'silent' });
-    new NetworkPolicies(chart, 'network', { namespace: NS });
+    new NetworkPolicies(chart, 'network', { placement: PLACEMENT });
     const o = chart.toJson() as Obj[];
     expect(allowed(o, pod('silent'), kubeDns, 53, 'UDP')).toBe(false);
   });
@@ -53,7 +54,7 @@ describe('a new workload', () => {
     const chart = new Chart(new App(), 'admits');
     const controller: k8s.NetworkPolicyPeer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge' } } };
     new Reachability(chart, 'web', { name: 'web', admits: [{ from: controller, port: 8080 }] });
-    new NetworkPolicies(chart, 'network', { namespace: NS });
+    new NetworkPolicies(chart, 'network', { placement: PLACEMENT });
     const o = chart.toJson() as Obj[];
     expect(allowed(o, { namespace: 'edge', labels: {} }, pod('web'), 8080)).toBe(true);
     expect(allowed(o, { namespace: 'edge', labels: {} }, pod('web'), 8081)).toBe(false);

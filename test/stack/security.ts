@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { environmentProblems, Environment } from '../../lib/config/types';
-import { previewEnvironment } from '../../lib/config/environments';
+import { previewFor } from '../../lib/config/environments';
 import { requiredSecrets } from '../../lib/config/secrets';
 import { findViolations } from '../../lib/synth/validate';
 import { containers, DEMO, find, objectsOf, ofKind, podTemplate, PRODUCTION, variant, workloads } from '../helpers';
@@ -12,7 +12,7 @@ const EXTERNAL_DB: Environment = variant(PRODUCTION, {
   database: { mode: 'external', host: 'ov-db-cluster-rw', port: 5432, name: 'ov', user: 'ov', password: { name: 'ov-db-cluster-app', key: 'password' }, peer: { podLabels: { 'cnpg.io/cluster': 'ov-db-cluster' } } },
   externalSecrets: { ...PRODUCTION.externalSecrets!, remoteKeys: { ...PRODUCTION.externalSecrets!.remoteKeys, 'ov-db-cluster-app': 'openvault/ov/db' } },
 });
-const ALL: [string, Environment][] = [['ov', PRODUCTION], ['ov-demo', DEMO], ['preview', previewEnvironment(3)], ['external db', EXTERNAL_DB]];
+const ALL: [string, Environment][] = [['ov', PRODUCTION], ['ov-demo', DEMO], ['preview', previewFor({ repo: 'ov-wag', number: 3 })], ['external db', EXTERNAL_DB]];
 
 /** Who runs each image: uid, gid, and why (see lib/stack.ts). */
 const RUN_AS: Record<string, number> = { 'ov-frontend': 1001, 'ov-wag': 1000, 'ov-wag-migrate': 1000, 'ov-wag-update-index': 1000, db: 70, 'ov-wag-restart': 65532 };

@@ -4,6 +4,8 @@
  */
 import type { KubeObject } from '../../objects/kube-object';
 import { buildContext, idOf, type Rule } from './context';
+import { autoscalerRule } from './autoscaler';
+import { customResourceRule } from './custom-resources';
 import { duplicateRule, namespaceRule } from './metadata';
 import { podSecurityRule, readOnlyRootRule } from './pod-security';
 import {
@@ -23,6 +25,7 @@ export interface Violation {
 
 const RULES: readonly Rule[] = [
   schemaRule,
+  customResourceRule,
   podSecurityRule,
   readOnlyRootRule,
   serviceSelectorRule,
@@ -31,6 +34,7 @@ const RULES: readonly Rule[] = [
   headlessServiceRule,
   configMapRefRule,
   networkPolicySelectorRule,
+  autoscalerRule,
   namespaceRule,
   duplicateRule,
 ];

@@ -16,6 +16,7 @@ import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
@@ -34,7 +35,7 @@ interface ModelClass {
 
 const MODEL_CLASSES: readonly ModelClass[] = [
   ConfigMap, Namespace, PersistentVolumeClaim, Pod, Secret, Service, ServiceAccount,
-  Deployment, StatefulSet, CronJob, Job, Ingress, NetworkPolicy, PodDisruptionBudget,
+  Deployment, StatefulSet, CronJob, Job, Ingress, NetworkPolicy, PodDisruptionBudget, HorizontalPodAutoscaler,
   ClusterRole, ClusterRoleBinding, Role, RoleBinding,
 ];
 
@@ -42,7 +43,7 @@ const MODEL_CLASSES: readonly ModelClass[] = [
 const MODELS: ReadonlyMap<string, ModelClass> = new Map(MODEL_CLASSES.map((m) => [`${m.apiVersion}/${m.kind}`, m]));
 
 /** API groups served by Kubernetes itself; anything else is a custom resource, typed by its generated construct. */
-const BUILT_IN_GROUPS: ReadonlySet<string> = new Set([
+export const BUILT_IN_GROUPS: ReadonlySet<string> = new Set([
   '', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apiregistration.k8s.io', 'apps',
   'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io',
   'coordination.k8s.io', 'discovery.k8s.io', 'events.k8s.io', 'extensions', 'flowcontrol.apiserver.k8s.io',

@@ -1,0 +1,96 @@
+/**
+ * The seed of a preview's database: on its first sync, a Job copies the demo's database into the new one
+ * (`pg_dump | psql`), the way the deployers fill their previews. It runs as an Argo CD Sync hook in the
+ * first wave, and copies only into an empty database, so later syncs leave the preview's data alone.
+ */
+import { Construct } from 'constructs';
+import { DATABASE } from '../config/images';
+import { SecretEnv } from '../config/secrets';
+import { Placement, suffixed } from '../config/types';
+import { labels, meta, selectorLabels } from './labels';
+import { k8s } from './k8s';
+import { DNS, inNamespace, Reach, Reachability } from './network';
+import { hardenedPod, serviceAccount, TMP } from './pod';
+import { secretEnvVars } from './secrets';
+
+export const SEED = 'db-seed';
+export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+/** Before the workloads' wave (0). */
+export const SEED_WAVE = '-1';
+
+/**
+ * Waits for the new database, and copies the source into it only when it has no table yet. A failed dump
+ * appends a statement that fails, so psql's single transaction rolls back instead of keeping half a copy.
+ */
+export const SEED_SCRIPT = `set -eu
+log() { echo "seed: $*"; }
+until pg_isready -q; do log "waiting for $PGHOST"; sleep 2; done
+tables=$(psql -tAc "select count(*) from pg_catalog.pg_tables where schemaname = 'public'")
+if [ "$tables" -gt 0 ]; then log "$PGDATABASE on $PGHOST has $tables tables: left as it is"; exit 0; fi
+log "copying $PGDATABASE from $SOURCE_HOST"
+{ pg_dump --no-owner --no-privileges -h "$SOURCE_HOST" -p "$SOURCE_PORT" "\${SOURCE_DATABASE:-$PGDATABASE}" || echo "DO \\$\\$ BEGIN RAISE EXCEPTION 'pg_dump failed'; END \\$\\$;"; } | psql -q -v ON_ERROR_STOP=1 --single-transaction
+log "done"
+`;
+
+export interface DatabaseSeedProps {
+  readonly placement: Placement;
+  /** The new database. */
+  readonly database: Reach & { readonly to: 'workload' };
+  /** Whose database is copied: an instance in the same namespace. */
+  readonly source: Placement;
+  /** Database and role, the same in both. */
+  readonly name: string;
+  readonly user: string;
+  /** The password, the same in both (the namespace's Secret). */
+  readonly password: readonly SecretEnv[];
+}
+
+export class DatabaseSeed extends Construct {
+  constructor(scope: Construct, id: string, props: DatabaseSeedProps) {
+    super(scope, id);
+    const { placement } = props;
+    const identity = { name: SEED, placement, component: 'database' };
+    serviceAccount(this, identity);
+    // The one connection between a preview and the demo: this Job to the demo's database.
+    const source: Reach = {
+      to: 'external',
+      name: `${SEED}-source`,
+      peer: { ...inNamespace(placement.namespace), podSelector: { matchLabels: selectorLabels(DATABASE.name, props.source) } },
+      port: DATABASE.port,
+      localPods: selectorLabels(DATABASE.name, props.source),
+    };
+    new Reachability(this, 'reaches', { name: SEED, reaches: [DNS, props.database, source] });
+    new k8s.KubeJob(this, 'job', {
+      metadata: meta(identity, SEED, { 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation', [SYNC_WAVE]: SEED_WAVE }),
+      spec: {
+        backoffLimit: 2,
+        activeDeadlineSeconds: 1800,
+        ttlSecondsAfterFinished: 86400,
+        template: {
+          metadata: { labels: labels(identity) },
+          spec: hardenedPod({
+            serviceAccountName: suffixed(placement, SEED),
+            runAs: DATABASE.runAs,
+            restartPolicy: 'Never',
+            containers: [{
+              name: SEED,
+              image: `${DATABASE.repository}:${DATABASE.tag}`,
+              command: ['/bin/sh', '-c', SEED_SCRIPT],
+              env: [
+                { name: 'PGHOST', value: suffixed(placement, props.database.name) },
+                { name: 'PGPORT', value: String(props.database.port) },
+                { name: 'PGDATABASE', value: props.name },
+                { name: 'PGUSER', value: props.user },
+                ...secretEnvVars(props.password),
+                { name: 'SOURCE_HOST', value: suffixed(props.source, DATABASE.name) },
+                { name: 'SOURCE_PORT', value: String(DATABASE.port) },
+              ],
+              resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+              writable: [TMP],
+            }],
+          }),
+        },
+      },
+    });
+  }
+}

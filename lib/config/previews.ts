@@ -1,0 +1,58 @@
+/**
+ * Pull-request previews: one environment per open pull request of ov-wag or ov-frontend, inside the demo's
+ * namespace, derived from the demo (as the deployers' ApplicationSet does, ov-deploy dev/ov-stage.yaml).
+ * The set of previews is committed state, `previews.json`, written by `npm run preview`.
+ */
+import { z } from 'zod';
+import { Environment, EnvironmentInput } from './schema';
+
+/** Which tier each repository builds; its previews run `pr-<n>` for that tier and the demo's image for the other. */
+export const PREVIEW_REPOS = { 'ov-wag': 'backend', 'ov-frontend': 'frontend' } as const;
+export type PreviewRepo = keyof typeof PREVIEW_REPOS;
+
+/** Most previews at once: each has its own pods, database and volume in the demo's namespace. */
+export const MAX_PREVIEWS = 10;
+
+export const previewSchema = z
+  .object({
+    repo: z.enum(Object.keys(PREVIEW_REPOS) as [PreviewRepo, ...PreviewRepo[]]),
+    number: z.number().int().min(1).max(999_999),
+  })
+  .strict();
+export type Preview = z.output<typeof previewSchema>;
+
+export const previewsFileSchema = z
+  .object({ previews: z.array(previewSchema).max(MAX_PREVIEWS, { message: `at most ${MAX_PREVIEWS} previews at once` }) })
+  .strict();
+
+/** `ov-wag-pr-195`: the two repositories' numbers overlap, so the name carries the repository. */
+export const previewName = (p: Preview) => `${p.repo}-pr-${p.number}`;
+
+/** The preview's own resources are derived from its name: host, search index, bucket. */
+export function previewEnvironment(demo: Environment, preview: Preview): EnvironmentInput {
+  const name = previewName(preview);
+  const tier = PREVIEW_REPOS[preview.repo];
+  const { adminHost: _admin, ...ingress } = demo.ingress;
+  if (demo.database.mode !== 'statefulset') throw new Error('previews copy the demo\'s in-cluster database');
+  return {
+    ...demo,
+    instance: name,
+    stage: 'preview',
+    host: `${name}.${demo.host}`,
+    frontend: { tag: tier === 'frontend' ? `pr-${preview.number}` : demo.frontend.tag, replicas: 1, resources: demo.frontend.resources },
+    backend: { tag: tier === 'backend' ? `pr-${preview.number}` : demo.backend.tag, replicas: 1, resources: demo.backend.resources, workers: demo.backend.workers },
+    database: {
+      mode: 'statefulset',
+      storage: '2Gi',
+      resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+      name: demo.database.name,
+      user: demo.database.user,
+      keepVolume: false,
+      seedFrom: { instance: demo.instance ?? demo.namespace },
+    },
+    ingress,
+    site: { ...demo.site, esIndex: name, s3Bucket: `${name}.${demo.site.s3Bucket}` },
+    jobs: { updateIndex: demo.jobs.updateIndex },
+    externalSecrets: undefined,
+  };
+}

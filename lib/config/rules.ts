@@ -1,0 +1,215 @@
+/**
+ * The value rules of the registry, each the rule that Kubernetes or the consuming controller applies
+ * (the source is named beside each), as zod schemas: one declaration gives both the TypeScript type and
+ * the check run at synth.
+ */
+import { z } from 'zod';
+
+// A synth parses each environment once: compiling zod's parsers for speed (its default) costs more than it saves.
+z.config({ jitless: true });
+
+/** RFC 1123 label, what the API server requires of namespace and Service names (apimachinery validation). */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export const dnsLabel = z.string().refine((v) => v.length <= 63 && DNS_LABEL.test(v), {
+  message: 'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters',
+});
+
+/** RFC 1123 subdomain, what the API server requires of most object names, IngressClass names and hosts. */
+export function isDnsSubdomain(v: string): boolean {
+  return v.length <= 253 && v.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l));
+}
+
+export const dnsSubdomain = z.string().refine(isDnsSubdomain, {
+  message: 'must be a DNS subdomain: lowercase labels of letters, digits and "-" joined by ".", at most 253 characters',
+});
+
+/** A host name an Ingress rule takes: a subdomain with at least one dot, no scheme, port or wildcard. */
+export const hostName = z.string().refine((v) => v.includes('.') && isDnsSubdomain(v), {
+  message: 'must be a host name like openvault.wgbh.org (lowercase, no scheme, no port)',
+});
+
+export const port = z.number().int().min(1).max(65535);
+
+/** The image tag grammar of the OCI distribution spec. */
+export const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** Why `tag` is not a usable pinned image tag, or undefined when it is. */
+export function tagProblem(tag: string): string | undefined {
+  if (!TAG_PATTERN.test(tag)) {
+    return 'must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} (no spaces, slashes or colons, no leading "-" or ".", at most 128 characters)';
+  }
+  if (tag === 'latest') return 'must be pinned: "latest" changes under a running Deployment';
+  return undefined;
+}
+
+export const imageTag = z.string().superRefine((v, ctx) => {
+  const problem = tagProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** `repository:tag` or `repository@sha256:…`: pinned, so a rollout runs what was reviewed. */
+export const pinnedImage = z.string().superRefine((v, ctx) => {
+  const digest = /^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$/.test(v);
+  const m = /^([a-z0-9][a-z0-9._/-]*(?::[0-9]+)?(?:\/[a-z0-9._-]+)*):([^:/@]+)$/.exec(v);
+  if (digest) return;
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: 'must be a pinned image reference, repository:tag or repository@sha256:digest' });
+    return;
+  }
+  const problem = tagProblem(m[2]);
+  if (problem) ctx.addIssue({ code: 'custom', message: `tag ${problem}` });
+});
+
+// Quantities (k8s.io/apimachinery/pkg/api/resource): a decimal number with a binary or decimal suffix, or an exponent.
+const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+const MULTIPLIER: Readonly<Record<string, number>> = {
+  '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/** The value of a Kubernetes quantity, or undefined when it is not one. */
+export function quantityValue(q: string): number | undefined {
+  const m = QUANTITY.exec(q);
+  if (!m) return undefined;
+  const suffix = m[2] ?? '';
+  const scale = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : MULTIPLIER[suffix];
+  return Number(m[1]) * scale;
+}
+
+const quantityAtLeast = (min: number, allowed: string) =>
+  z.string().superRefine((v, ctx) => {
+    const value = quantityValue(v);
+    if (value === undefined) ctx.addIssue({ code: 'custom', message: `must be a Kubernetes quantity, ${allowed}` });
+    else if (value < min) ctx.addIssue({ code: 'custom', message: `is too small: ${allowed}` });
+  });
+
+/** CPU: the API server's resolution is 1m. */
+export const cpu = quantityAtLeast(1e-3, 'a CPU amount of at least 1m, like 50m, 0.5 or 1');
+/** Memory: in bytes; `100m` would be a tenth of a byte, and no container starts below a few MiB. */
+export const memory = quantityAtLeast(4 * 2 ** 20, 'a memory size of at least 4Mi, like 50Mi, 1Gi or 1G');
+/** A volume claim: at least 1Mi. */
+export const storage = quantityAtLeast(2 ** 20, 'a volume size of at least 1Mi, like 5Gi or 20G');
+
+/** A Go duration (time.ParseDuration), as metav1.Duration fields take it: `1h`, `30m`, `1h30m`, `10s`. */
+export const goDuration = z.string().regex(/^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/, {
+  message: 'must be a Go duration like 1h, 30m or 1h30m',
+});
+
+// Cron (the CronJob controller parses with robfig/cron's ParseStandard): five fields or a descriptor.
+const CRON_FIELDS: ReadonlyArray<{ readonly name: string; readonly min: number; readonly max: number; readonly names?: readonly string[] }> = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
+  { name: 'day of week', min: 0, max: 6, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
+];
+const CRON_DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+
+function cronFieldProblem(text: string, f: (typeof CRON_FIELDS)[number], index: number): string | undefined {
+  const value = (s: string): number | undefined => {
+    const named = f.names?.indexOf(s.toLowerCase()) ?? -1;
+    if (named >= 0) return f.min + named;
+    return /^\d+$/.test(s) ? Number(s) : undefined;
+  };
+  for (const part of text.split(',')) {
+    const [range, step, extra] = part.split('/');
+    if (extra !== undefined || (step !== undefined && !/^[1-9]\d*$/.test(step))) return `${f.name} "${part}": a step must be a whole number of at least 1`;
+    if (range === '*' || (range === '?' && (index === 2 || index === 4))) continue;
+    const [lo, hi, more] = range.split('-');
+    const a = value(lo);
+    const b = hi === undefined ? a : value(hi);
+    if (more !== undefined || a === undefined || b === undefined || a < f.min || b > f.max || a > b) {
+      return `${f.name} "${part}" must be within ${f.min}-${f.max}`;
+    }
+  }
+  return undefined;
+}
+
+export const cronSchedule = z.string().superRefine((v, ctx) => {
+  if (CRON_DESCRIPTORS.has(v)) return;
+  if (v.startsWith('@every ')) {
+    if (!goDuration.safeParse(v.slice(7)).success) ctx.addIssue({ code: 'custom', message: '@every must be followed by a Go duration like 1h' });
+    return;
+  }
+  const fields = v.split(' ');
+  if (fields.length !== 5 || fields.some((f) => f === '')) {
+    ctx.addIssue({ code: 'custom', message: `must be five cron fields like "0 8 * * *", or one of ${[...CRON_DESCRIPTORS].join(', ')}` });
+    return;
+  }
+  fields.forEach((field, i) => {
+    const problem = cronFieldProblem(field, CRON_FIELDS[i], i);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+});
+
+/** An IANA time zone, as CronJob `timeZone` takes it; case counts (the controller loads it by file name). */
+export const timeZone = z.string().superRefine((v, ctx) => {
+  let resolved: string | undefined;
+  try {
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: v }).resolvedOptions().timeZone;
+  } catch {
+    resolved = undefined;
+  }
+  if (resolved === undefined || (resolved !== v && resolved.toLowerCase() === v.toLowerCase())) {
+    ctx.addIssue({ code: 'custom', message: 'must be an IANA time zone like America/New_York' });
+  }
+});
+
+/** An absolute http(s) URL with a host: what the images pass to their HTTP clients. */
+export const httpUrl = z.string().superRefine((v, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = /\s/.test(v) ? undefined : new URL(v);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.hostname === '') {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute http or https URL like https://example.org' });
+  }
+});
+
+/** A git repository URL as Argo CD takes it: https, or scp-like ssh (git@host:path). */
+export const gitUrl = z.string().refine((v) => /^git@[a-z0-9.-]+:[^\s]+$/.test(v) || httpUrl.safeParse(v).success, {
+  message: 'must be a git URL like https://github.com/org/repo.git or git@github.com:org/repo.git',
+});
+
+export const nonBlank = z.string().regex(/^\S+$/, { message: 'must be a non-empty word without spaces' });
+
+// IPv4 CIDRs (NetworkPolicy ipBlock).
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** An IPv4 CIDR's first address and prefix length, or undefined when it is not one. */
+export function parseCidr(cidr: string): { readonly base: number; readonly bits: number } | undefined {
+  const m = CIDR.exec(cidr);
+  if (!m) return undefined;
+  const octets = m.slice(1, 5).map(Number);
+  const bits = Number(m[5]);
+  if (octets.some((o) => o > 255) || bits > 32) return undefined;
+  return { base: octets.reduce((n, o) => n * 256 + o, 0), bits };
+}
+
+export function isCidr(cidr: string): boolean {
+  return parseCidr(cidr) !== undefined;
+}
+
+/** Whether `inner` lies inside `outer` and is smaller: what the API server requires of an ipBlock's `except`. */
+export function cidrStrictlyWithin(inner: string, outer: string): boolean {
+  const a = parseCidr(inner);
+  const b = parseCidr(outer);
+  if (!a || !b || a.bits <= b.bits) return false;
+  const size = 2 ** (32 - b.bits);
+  return Math.floor(a.base / size) === Math.floor(b.base / size);
+}
+
+export const cidr = z.string().refine(isCidr, { message: 'must be an IPv4 CIDR like 10.0.0.0/8' });
+
+/** `100m`, `1g`, `512k`: the size notation of nginx's client_max_body_size. */
+export const bodySize = z.string().regex(/^[1-9]\d*[kmg]?$/, { message: 'must be a size like 100m, 512k or 1g' });
+
+/** The bytes of an nginx size (`k`, `m` and `g` are powers of 1024). */
+export function bodySizeBytes(size: string): number {
+  const unit = size.at(-1) ?? '';
+  const scale = ({ k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 } as Record<string, number>)[unit];
+  return scale === undefined ? Number(size) : Number(size.slice(0, -1)) * scale;
+}

@@ -1,0 +1,63 @@
+/**
+ * The operators' workflow on a clone of this repository, with real git: a release changes only the
+ * releases file and dist/, the code then renders exactly that dist/, and `npm run diff` names what
+ * changed; a preview comes and goes the same way.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { environmentFor, PREVIEW_HOME } from '../../lib/config/environments';
+import { BACKEND } from '../../lib/config/images';
+
+const exec = promisify(execFile);
+const root = path.join(__dirname, '..', '..');
+const TAG = 'v1.1.2';
+
+/** A clone of HEAD beside the tests, sharing this checkout's installed packages. */
+async function clone(): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ov-clone-'));
+  await exec('git', ['clone', '--quiet', '--no-hardlinks', root, dir]);
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  return dir;
+}
+
+async function changed(dir: string): Promise<string[]> {
+  const { stdout } = await exec('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: dir });
+  return stdout.split('\n').filter(Boolean).map((l) => l.slice(3)).sort();
+}
+
+const ov = (dir: string, ...args: string[]) => exec(process.execPath, ['scripts/ov.js', ...args], { cwd: dir });
+
+test('release, then diff, then a preview added and removed: state and dist/ always agree', async () => {
+  const dir = await clone();
+  try {
+    const before = environmentFor(PREVIEW_HOME).backend.tag;
+    await ov(dir, 'release', '--namespace', PREVIEW_HOME, '--backend-tag', TAG, '--quiet');
+    const afterRelease = await changed(dir);
+    expect(afterRelease).toContain('lib/config/releases.json');
+    expect(afterRelease.filter((f) => f !== 'lib/config/releases.json' && !f.startsWith('dist/'))).toEqual([]);
+
+    // What the freshness test checks: the code renders exactly the dist/ the release wrote.
+    await exec(process.execPath, ['scripts/synth.js', '--quiet'], { cwd: dir });
+    expect(await changed(dir)).toEqual(afterRelease);
+
+    const { stdout } = await ov(dir, 'diff');
+    expect(stdout).toContain(`~ Deployment/${PREVIEW_HOME}/${BACKEND.name} (${PREVIEW_HOME}.k8s.yaml)`);
+    expect(stdout).toContain(`containers[${BACKEND.name}].image: ${BACKEND.repository}:${before} → ${BACKEND.repository}:${TAG}`);
+    const json = JSON.parse((await ov(dir, 'diff', '--json')).stdout);
+    expect(json.objects.map((o: { id: string }) => o.id)).toContain(`Deployment/${PREVIEW_HOME}/${BACKEND.name}`);
+
+    await ov(dir, 'preview', 'add', 'ov-wag', '195', '--quiet');
+    const withPreview = await changed(dir);
+    expect(withPreview).toContain('dist/previews/ov-wag-pr-195/ov-wag-pr-195.k8s.yaml');
+    expect(withPreview).toContain('lib/config/previews.json');
+    await exec(process.execPath, ['scripts/synth.js', '--quiet'], { cwd: dir });
+    expect(await changed(dir)).toEqual(withPreview);
+    await ov(dir, 'preview', 'remove', 'ov-wag', '195', '--quiet');
+    expect(await changed(dir)).toEqual(afterRelease);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
