@@ -6,3 +6,4 @@ import './cli/entry-points';
 import './cli/options';
 import './cli/validation-failure';
 import './cli/commands';
+import './cli/workflow';

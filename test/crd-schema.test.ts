@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
-import { CrdSchemas, customResourceIssues, isCustomResourceKnown, type CrdOptions, type CustomResource } from '../lib/synth/crd-schema';
+import { CrdSchemas, customResourceIssues, isCustomResourceKnown, type CrdOptions, type CustomResource } from '../lib/synth/crd';
 
 const CRDS = path.join(__dirname, '..', 'crds');
 let tmp: string;
@@ -404,6 +406,8 @@ spec:
 });
 
 describe('the validator cache', () => {
+  /** The cache file of the stamps of a CRD folder's files. */
+  const stampsName = (dir: string) => `crd-files.${createHash('sha256').update(dir).digest('hex').slice(0, 12)}.json`;
   const esFile = (dir: string) => fs.readdirSync(dir).filter((f) => f.startsWith('external-secrets.io_externalsecrets.ExternalSecret.v1.') && f.endsWith('.js'));
   const bad = externalSecret({ secretStoreRef: { name: 'AWS_Secrets' } });
 
@@ -413,6 +417,7 @@ describe('the validator cache', () => {
     expect(s.issues(externalSecret())).toEqual([]);
     // Only the ExternalSecret CRD was parsed (its index cached) and compiled: not the 1.4 MB ApplicationSet CRD.
     expect(fs.readdirSync(cacheDir).sort()).toEqual([
+      stampsName(CRDS),
       expect.stringMatching(/^external-secrets\.io_externalsecrets\.5044be5a610ca90a\.[0-9a-f]{12}\.index\.json$/),
       expect.stringMatching(/^external-secrets\.io_externalsecrets\.ExternalSecret\.v1\.5044be5a610ca90a\.ajv-8\.20\.0\.[0-9a-f]{12}\.js$/),
     ]);
@@ -420,6 +425,44 @@ describe('the validator cache', () => {
     const files = fs.readdirSync(cacheDir);
     expect(files.filter((f) => f.startsWith('argoproj.io_applicationsets.'))).toEqual([expect.stringMatching(/\.index\.json$/)]);
     expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  test('a warm run reads no CRD file: their sha256 is kept with their size, times and inode', () => {
+    const cacheDir = path.join(tmp, 'lazy');
+    const stamps = JSON.parse(fs.readFileSync(path.join(cacheDir, stampsName(CRDS)), 'utf8'));
+    expect(Object.keys(stamps)).toEqual(fs.readdirSync(CRDS).filter((f) => f.endsWith('.yaml')).sort());
+    expect(stamps['external-secrets.io_externalsecrets.yaml']).toMatchObject({ sha256: expect.stringMatching(/^5044be5a610ca90a[0-9a-f]{48}$/) });
+    const read = jest.spyOn(fs, 'readFileSync');
+    try {
+      const s = new CrdSchemas({ dir: CRDS, cacheDir });
+      expect(s.issues(externalSecret())).toEqual([]);
+      expect(s.isKnown('argoproj.io/v1alpha1', 'ApplicationSet')).toBe(true);
+      expect(read.mock.calls.map(([f]) => String(f)).filter((f) => f.startsWith(CRDS))).toEqual([]);
+    } finally {
+      read.mockRestore();
+    }
+  });
+
+  test('a file is trusted to have its stamped sha256 only while its stamp is the same; a recent file is not stamped', () => {
+    const dir = path.join(tmp, 'stamped');
+    const cacheDir = path.join(tmp, 'stamped-cache');
+    fs.mkdirSync(dir);
+    const file = path.join(dir, 'external-secrets.io_externalsecrets.yaml');
+    fs.copyFileSync(path.join(CRDS, 'external-secrets.io_externalsecrets.yaml'), file);
+    const shaOfEntry = () => fs.readdirSync(cacheDir).filter((f) => f.endsWith('.js')).map((f) => /\.([0-9a-f]{16})\.ajv-/.exec(f)?.[1]).sort();
+    new CrdSchemas({ dir, cacheDir }).issues(externalSecret());
+    // Just written: hashed, not stamped (the file system's clock is too coarse to tell a second write in the same tick).
+    expect(fs.existsSync(path.join(cacheDir, stampsName(dir)))).toBe(false);
+    expect(shaOfEntry()).toEqual(['5044be5a610ca90a']);
+    const st = fs.statSync(file);
+    const stamp = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256: 'f'.repeat(64) };
+    fs.writeFileSync(path.join(cacheDir, stampsName(dir)), JSON.stringify({ 'external-secrets.io_externalsecrets.yaml': stamp }));
+    new CrdSchemas({ dir, cacheDir }).issues(externalSecret());
+    // The stamp is the file's: its sha256 is taken as it is (and names the entry, the one of the other sha256 pruned).
+    expect(shaOfEntry()).toEqual(['ffffffffffffffff']);
+    fs.appendFileSync(file, '\n');
+    new CrdSchemas({ dir, cacheDir }).issues(externalSecret());
+    expect(shaOfEntry()).toEqual([expect.not.stringMatching(/^(f{16}|5044be5a610ca90a)$/)]);
   });
 
   test('a warm index: isKnown without parsing any CRD', () => {
@@ -459,6 +502,46 @@ describe('the validator cache', () => {
     }
   });
 
+  test('in node\'s main context a cached validator is compiled with V8\'s code cache, written once it has run', () => {
+    // The module bundled and run in plain node processes: in this sandbox validators are evaluated without vm.
+    const bundle = path.join(tmp, 'crd-main.js');
+    require('esbuild').buildSync({ entryPoints: [path.join(__dirname, '..', 'lib', 'synth', 'crd', 'index.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'error' });
+    const dir = path.join(tmp, 'gadgets');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'example.com_gadgets.yaml'), `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: gadgets.example.com }
+spec:
+  group: example.com
+  names: { kind: Gadget, plural: gadgets }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: { type: object, properties: { size: { type: integer } } }
+`);
+    const cacheDir = path.join(tmp, 'code-cache');
+    const gadget = (size: unknown) => ({ apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g' }, spec: { size } });
+    const script = `const { CrdSchemas } = require(${JSON.stringify(bundle)});
+      const s = new CrdSchemas({ dir: ${JSON.stringify(dir)}, cacheDir: ${JSON.stringify(cacheDir)} });
+      process.stdout.write(JSON.stringify([s.issues(${JSON.stringify(gadget(3))}), s.issues(${JSON.stringify(gadget('3'))})]));`;
+    const run = () => JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8' }));
+    const entries = () => fs.readdirSync(cacheDir).filter((f) => f.startsWith('example.com_gadgets.Gadget.v1.'));
+    const expected = [[], [{ field: 'spec.size', message: 'is "3"; must be an integer' }]];
+    expect(run()).toEqual(expected); // compiled: the code is cached, V8's cache not yet
+    const [code] = entries();
+    expect(entries()).toEqual([code]);
+    expect(run()).toEqual(expected); // the cached code, compiled by vm, and its code cache written
+    expect(entries()).toEqual([code, `${code}.v8-${process.version}`]);
+    const written = fs.statSync(path.join(cacheDir, `${code}.v8-${process.version}`));
+    expect(run()).toEqual(expected); // the code cache accepted: not written again
+    expect(fs.statSync(path.join(cacheDir, `${code}.v8-${process.version}`))).toMatchObject({ mtimeMs: written.mtimeMs, ino: written.ino });
+  });
+
   test('the ApplicationSet validator is compact: its repeated subschemas are compiled once', () => {
     const cacheDir = path.join(tmp, 'appset');
     new CrdSchemas({ dir: CRDS, cacheDir }).issues(applicationSet({ generators: [], template }));
@@ -474,7 +557,8 @@ describe('the validator cache', () => {
     const older = entry('0123456789abcdef', '000000000000');
     const variants = ['111111111111', '222222222222', '333333333333'].map((gen) => entry('5044be5a610ca90a', gen));
     const other = 'traefik.io_middlewares.Middleware.v1alpha1.0123456789abcdef.ajv-8.20.0.000000000000.js';
-    for (const f of [older, ...variants, other]) fs.writeFileSync(path.join(cacheDir, f), '');
+    const companion = (f: string) => `${f}.v8-${process.version}`;
+    for (const f of [older, ...variants, other, companion(older), companion(variants[0]), companion(variants[2])]) fs.writeFileSync(path.join(cacheDir, f), '');
     variants.forEach((f, i) => fs.utimesSync(path.join(cacheDir, f), 1_000_000 + i, 1_000_000 + i));
     new CrdSchemas({ dir: CRDS, cacheDir }).issues(externalSecret());
     const left = fs.readdirSync(cacheDir).filter((f) => f.endsWith('.js'));
@@ -483,5 +567,8 @@ describe('the validator cache', () => {
     expect(left.filter((f) => f.startsWith('external-secrets.io_')).sort()).toEqual([...variants.slice(1), ...esFile(cacheDir).filter((f) => !variants.includes(f))].sort());
     expect(esFile(cacheDir)).toHaveLength(3);
     expect(left).toContain(other);
+    // V8's code cache of an entry goes with it.
+    const codeCaches = fs.readdirSync(cacheDir).filter((f) => f.includes('.v8-'));
+    expect(codeCaches).toEqual([companion(variants[2])]);
   });
 });

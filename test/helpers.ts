@@ -2,8 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Environment } from '../lib/config/types';
-import { ENVIRONMENTS, NAMESPACES } from '../lib/config/environments';
-import { manifestFile } from '../lib/chart/argocd';
+import { ENVIRONMENTS, NAMESPACES, PREVIEW_HOME, PREVIEWS } from '../lib/config/environments';
+import { manifestFile, previewFile } from '../lib/chart/argocd';
 import { KubeObject } from '../lib/objects/kube-object';
 import { buildObjects } from '../lib/synth/render';
 
@@ -23,7 +23,8 @@ export const [PRODUCTION, DEMO] = ENVIRONMENTS;
 /**
  * What this project promises the outside world, and the only values tests state as literals: the ports,
  * paths and users of the images (they serve and run as these whatever lib/ says), the seed's valid
- * namespaces, the public host, and the exit codes of README, Command line. Everything else a test
+ * namespaces, the public host, and the exit codes of README, Command line (the Secret catalogue and the
+ * backend's public paths are read from the README itself: `readmeSecrets`, `readmeBackendPaths`). Everything else a test
  * expects is derived from lib/ and the registry, so a tag, a replica count or a new namespace changes
  * no test but the committed dist/ (test/cli/entry-points.ts).
  */
@@ -36,13 +37,11 @@ export const CONTRACT = {
   database: { port: 5432, user: 70 },
   /** The kubectl image is built on distroless: its `nonroot` user. */
   kubectl: { user: 65532 },
-  /** URL routes the backend serves, which the proxy must send to it (the seed's nginx); others may be added. */
-  backendRoutes: ['/admin', '/accounts', '/authorize', '/login', '/logout'],
   /** The seed's namespaces; others may be registered. */
   namespaces: ['ov', 'ov-demo'],
   productionHost: 'openvault.wgbh.org',
-  /** README, Command line: "Exit codes: `0` written; `1` an object failed validation; `2` a bad option...". */
-  exit: { written: 0, invalid: 1, usage: 2 },
+  /** README, Command line: "Exit codes of every command: `0` done; `1` ... validation; `2` a bad option ...; `3` the machine refused". */
+  exit: { done: 0, invalid: 1, usage: 2, machine: 3 },
 } as const;
 
 export function find(objects: readonly Obj[], kind: string, name: string): Obj {
@@ -95,9 +94,15 @@ export function externalDatabase(base: Environment): Environment {
   });
 }
 
-/** The files a synth of `namespaces` writes, in the order `tree` lists them. */
+/**
+ * The files a synth of `namespaces` writes, in the order `tree` lists them: each namespace's manifest, page and
+ * Application; with the previews' namespace, their ApplicationSet and each committed preview's folder.
+ */
 export function outputFiles(namespaces: readonly string[] = NAMESPACES): string[] {
-  return namespaces.flatMap((ns) => [manifestFile(ns), `${ns}.md`, path.join('argocd', `${ns}.yaml`)]).sort();
+  return namespaces.flatMap((ns) => [
+    manifestFile(ns), `${ns}.md`, path.join('argocd', `${ns}.yaml`),
+    ...(ns === PREVIEW_HOME ? [path.join('argocd', `${ns}-previews.yaml`), ...PREVIEWS.map((p) => previewFile(p.instance!))] : []),
+  ]).sort();
 }
 
 /** Every file under `dir` (relative path → text), sorted: to compare output folders byte for byte. */
@@ -149,3 +154,10 @@ export const topologyId = (kind: string, name: string) => `${kind.toLowerCase()}
 
 /** `s` as a literal in a regular expression. */
 export const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** README, Configuration: the public paths that "go to the backend" (ov-wag's urls.py), in the README's order. */
+export function readmeBackendPaths(): string[] {
+  const m = /Public paths follow ov-wag's `urls\.py`:([^]*?)go to the backend/.exec(readmeSection('Configuration'));
+  if (!m) throw new Error('README.md, Configuration, no longer says which paths "go to the backend"');
+  return codeSpans(m[1] as string);
+}

@@ -8,6 +8,8 @@ import './stack/operations';
 import './stack/delivery';
 import './stack/network';
 import './stack/upstream';
+import './stack/previews';
+import './stack/scaling';
 import './config/registry';
 import './validation/rules';
 import './validation/chart';

@@ -24,6 +24,13 @@ const SYNC_POLICY = {
   retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
 };
 
+/** An Argo CD object of this repository: in Argo CD's namespace, labelled for the namespace it deploys. */
+function gitopsMeta(name: string, namespace: string, gitops: GitOpsConfig) {
+  return { name, namespace: gitops.namespace, labels: labels({ name: 'open-vault', placement: { namespace, instance: namespace }, component: 'gitops' }) };
+}
+
+const destination = (namespace: string) => ({ server: 'https://kubernetes.default.svc', namespace });
+
 export interface ArgoCdApplicationProps {
   /** The environment's namespace: the Application's name and its destination. */
   readonly namespace: string;
@@ -37,11 +44,7 @@ export class ArgoCdApplication extends Chart {
     super(scope, id);
     const { namespace, gitops } = props;
     new Application(this, 'application', {
-      metadata: {
-        name: namespace,
-        namespace: gitops.namespace,
-        labels: labels({ name: 'open-vault', placement: { namespace, instance: namespace }, component: 'gitops' }),
-      },
+      metadata: gitopsMeta(namespace, namespace, gitops),
       spec: {
         project: gitops.project,
         source: {
@@ -51,7 +54,7 @@ export class ArgoCdApplication extends Chart {
           // Only this namespace's file: not the other environments, the topology pages or the Applications.
           directory: { include: manifestFile(namespace), recurse: false },
         },
-        destination: { server: 'https://kubernetes.default.svc', namespace },
+        destination: destination(namespace),
         syncPolicy: SYNC_POLICY,
       },
     });
@@ -76,11 +79,7 @@ export class PreviewApplicationSet extends Chart {
     new ApiObject(this, 'previews', {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'ApplicationSet',
-      metadata: {
-        name: `${namespace}-previews`,
-        namespace: gitops.namespace,
-        labels: labels({ name: 'open-vault', placement: { namespace, instance: namespace }, component: 'gitops' }),
-      },
+      metadata: gitopsMeta(`${namespace}-previews`, namespace, gitops),
       spec: {
         goTemplate: true,
         goTemplateOptions: ['missingkey=error'],
@@ -94,7 +93,7 @@ export class PreviewApplicationSet extends Chart {
           spec: {
             project: gitops.project,
             source: { repoURL: gitops.repoURL, targetRevision: gitops.targetRevision, path: '{{.path.path}}' },
-            destination: { server: 'https://kubernetes.default.svc', namespace },
+            destination: destination(namespace),
             syncPolicy: SYNC_POLICY,
           },
         },

@@ -1,30 +1,22 @@
 /** ov-wag: the Wagtail CMS and the API the frontend reads. */
 import { Construct } from 'constructs';
-import { BackendConfig, Placement, suffixed } from '../config/types';
+import { BackendConfig, suffixed } from '../config/types';
 import { BACKEND, BACKEND_DEFAULT_WORKERS, backendStart } from '../config/images';
-import { k8s } from './k8s';
-import { https, IpBlock, Reach } from './network';
+import { https, Reach } from './network';
 import { TMP } from './pod';
 import { SecretEnv } from '../config/secrets';
-import { WebTier } from './web-tier';
+import { WebTier, WebTierInputs } from './web-tier';
 
 /** The loop that holds a new backend pod until the migrations of its image have run (see README, Operating). */
 export const WAIT_FOR_MIGRATIONS =
   'until python manage.py migrate --check; do echo "waiting for the migrations of this release"; sleep 5; done';
 
-export interface BackendProps {
-  readonly placement: Placement;
+export interface BackendProps extends WebTierInputs {
   /** Tag, replicas, resources and the gunicorn worker count. */
   readonly config: BackendConfig;
-  /** What the image reads from its environment (see config/settings.ts). */
-  readonly settings: Readonly<Record<string, string>>;
   readonly secretEnv: readonly SecretEnv[];
   /** Its PostgreSQL. */
   readonly database: Reach;
-  /** Where it may connect on 443 (Elasticsearch, S3, Auth0). */
-  readonly internet: readonly IpBlock[];
-  /** Who outside the environment sends it the public's requests (the ingress controller). */
-  readonly admitted: readonly k8s.NetworkPolicyPeer[];
 }
 
 export class Backend extends WebTier {

@@ -5,28 +5,21 @@
  */
 import { Construct } from 'constructs';
 import { DATABASE } from '../config/images';
-import { SecretEnv } from '../config/secrets';
-import { BackupConfig, Placement, suffixed } from '../config/types';
+import { BackupConfig, suffixed } from '../config/types';
 import { BACKUP_SCRIPT, RESTORE_SCRIPT } from './backup-scripts';
+import { DatabaseClientProps, libpqEnv } from './database';
 import { cronSpec } from './jobs';
 import { labels, meta } from './labels';
 import { k8s } from './k8s';
-import { DNS, Reach, Reachability } from './network';
+import { DNS, Reachability } from './network';
 import { hardenedPod, quantity, serviceAccount, TMP } from './pod';
-import { secretEnvVars } from './secrets';
 
 export const BACKUP = { backup: 'db-backup', restore: 'db-restore' } as const;
 const MOUNT = '/backup';
 
-export interface DatabaseBackupProps {
-  readonly placement: Placement;
+export interface DatabaseBackupProps extends DatabaseClientProps {
   /** Schedule, retention and the size of the backup volume. */
   readonly config: BackupConfig;
-  /** The database to dump, and the role and password to dump it with. */
-  readonly database: Reach & { readonly to: 'workload' };
-  readonly name: string;
-  readonly user: string;
-  readonly password: readonly SecretEnv[];
 }
 
 export class DatabaseBackup extends Construct {
@@ -46,11 +39,7 @@ export class DatabaseBackup extends Construct {
     });
 
     const env: k8s.EnvVar[] = [
-      { name: 'PGHOST', value: suffixed(placement, props.database.name) },
-      { name: 'PGPORT', value: String(props.database.port) },
-      { name: 'PGDATABASE', value: props.name },
-      { name: 'PGUSER', value: props.user },
-      ...secretEnvVars(props.password),
+      ...libpqEnv(props),
       { name: 'BACKUP_DIR', value: MOUNT },
       { name: 'BACKUP_KEEP_DAYS', value: String(config.keepDays) },
     ];

@@ -20,6 +20,29 @@ const PG_ISREADY: k8s.Probe = {
   exec: { command: ['sh', '-c', `exec pg_isready -h 127.0.0.1 -p ${DATABASE.port} -U "$POSTGRES_USER" -d "$POSTGRES_DB"`] },
 };
 
+/** What a job that connects to the database is given: where it is, and as whom. */
+export interface DatabaseClientProps {
+  readonly placement: Placement;
+  /** The database, as its clients reach it. */
+  readonly database: Reach & { readonly to: 'workload' };
+  /** Database and role names. */
+  readonly name: string;
+  readonly user: string;
+  /** The role's password, as PGPASSWORD from a Secret. */
+  readonly password: readonly SecretEnv[];
+}
+
+/** The libpq variables that point psql, pg_dump and pg_restore at the database. */
+export function libpqEnv(p: DatabaseClientProps): k8s.EnvVar[] {
+  return [
+    { name: 'PGHOST', value: suffixed(p.placement, p.database.name) },
+    { name: 'PGPORT', value: String(p.database.port) },
+    { name: 'PGDATABASE', value: p.name },
+    { name: 'PGUSER', value: p.user },
+    ...secretEnvVars(p.password),
+  ];
+}
+
 export interface DatabaseProps {
   readonly placement: Placement;
   /** Size, storage class, resources, database and role names. */

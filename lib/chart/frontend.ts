@@ -1,24 +1,16 @@
 /** ov-frontend: the Remix web site, the only tier the public reaches at `/`. */
 import { Construct } from 'constructs';
-import { Placement, WebTierConfig } from '../config/types';
+import { WebTierConfig } from '../config/types';
 import { FRONTEND, frontendRelease } from '../config/images';
-import { k8s } from './k8s';
-import { https, IpBlock, Reach } from './network';
+import { https, Reach } from './network';
 import { TMP } from './pod';
 import { FRONTEND_SECRET_ENV } from '../config/secrets';
-import { WebTier } from './web-tier';
+import { WebTier, WebTierInputs } from './web-tier';
 
-export interface FrontendProps {
-  readonly placement: Placement;
+export interface FrontendProps extends WebTierInputs {
   readonly config: WebTierConfig;
-  /** What the image reads from its environment (see config/settings.ts). */
-  readonly settings: Readonly<Record<string, string>>;
   /** The API the pages are built from. */
   readonly backend: Reach;
-  /** Where it may connect on 443 (Elasticsearch). */
-  readonly internet: readonly IpBlock[];
-  /** Who outside the environment sends it the public's requests (the ingress controller). */
-  readonly admitted: readonly k8s.NetworkPolicyPeer[];
 }
 
 export class Frontend extends WebTier {

@@ -5,13 +5,12 @@
  */
 import { Construct } from 'constructs';
 import { DATABASE } from '../config/images';
-import { SecretEnv } from '../config/secrets';
 import { Placement, suffixed } from '../config/types';
+import { DatabaseClientProps, libpqEnv } from './database';
 import { labels, meta, selectorLabels } from './labels';
 import { k8s } from './k8s';
 import { DNS, inNamespace, Reach, Reachability } from './network';
 import { hardenedPod, serviceAccount, TMP } from './pod';
-import { secretEnvVars } from './secrets';
 
 export const SEED = 'db-seed';
 export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
@@ -32,17 +31,10 @@ log "copying $PGDATABASE from $SOURCE_HOST"
 log "done"
 `;
 
-export interface DatabaseSeedProps {
-  readonly placement: Placement;
-  /** The new database. */
-  readonly database: Reach & { readonly to: 'workload' };
-  /** Whose database is copied: an instance in the same namespace. */
+/** The new database, and whose database is copied into it (the same name, role and password in both). */
+export interface DatabaseSeedProps extends DatabaseClientProps {
+  /** An instance in the same namespace. */
   readonly source: Placement;
-  /** Database and role, the same in both. */
-  readonly name: string;
-  readonly user: string;
-  /** The password, the same in both (the namespace's Secret). */
-  readonly password: readonly SecretEnv[];
 }
 
 export class DatabaseSeed extends Construct {
@@ -77,11 +69,7 @@ export class DatabaseSeed extends Construct {
               image: `${DATABASE.repository}:${DATABASE.tag}`,
               command: ['/bin/sh', '-c', SEED_SCRIPT],
               env: [
-                { name: 'PGHOST', value: suffixed(placement, props.database.name) },
-                { name: 'PGPORT', value: String(props.database.port) },
-                { name: 'PGDATABASE', value: props.name },
-                { name: 'PGUSER', value: props.user },
-                ...secretEnvVars(props.password),
+                ...libpqEnv(props),
                 { name: 'SOURCE_HOST', value: suffixed(props.source, DATABASE.name) },
                 { name: 'SOURCE_PORT', value: String(DATABASE.port) },
               ],

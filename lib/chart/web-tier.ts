@@ -8,10 +8,21 @@ import { Placement, suffixed, WebTierConfig } from '../config/types';
 import { HTTP_PORT_NAME, ImageFacts, SERVICE_PORT } from '../config/images';
 import { Identity, labels, meta, selectorLabels } from './labels';
 import { k8s } from './k8s';
-import { DNS, Reach, Reachability } from './network';
+import { DNS, IpBlock, Reach, Reachability } from './network';
 import { ContainerProps, hardenedPod, httpGet, serviceAccount, WritableDir } from './pod';
 import { SecretEnv } from '../config/secrets';
 import { secretEnvVars } from './secrets';
+
+/** What each web tier takes from the chart besides its own config. */
+export interface WebTierInputs {
+  readonly placement: Placement;
+  /** What the image reads from its environment (see config/settings.ts). */
+  readonly settings: Readonly<Record<string, string>>;
+  /** Where it may connect on 443. */
+  readonly internet: readonly IpBlock[];
+  /** Who outside the environment sends it the public's requests (the ingress controller). */
+  readonly admitted: readonly k8s.NetworkPolicyPeer[];
+}
 
 export interface WebTierProps {
   readonly placement: Placement;

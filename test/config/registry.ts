@@ -6,6 +6,8 @@
 import { REGISTRY, loadRegistry } from '../../lib/config/environments';
 import { EnvironmentInput, environmentProblems } from '../../lib/config/types';
 import { cronSchedule, quantityValue, timeZone } from '../../lib/config/rules';
+import { MAX_REPLICAS } from '../../lib/config/schema';
+import { MAX_PREVIEWS } from '../../lib/config/previews';
 
 const [PROD, DEMO] = REGISTRY;
 
@@ -126,4 +128,15 @@ test('the rules agree with Kubernetes on what a quantity is worth', () => {
 test('every problem of every entry is reported at once', () => {
   const bad = [withValue(PROD, 'frontend.tag', 'latest'), withValue(DEMO, 'site.esUrl', 'nope')];
   expect(() => loadRegistry(bad)).toThrow(/ov: frontend\.tag "latest"[\s\S]*ov-demo: site\.esUrl "nope"/);
+});
+
+test('the limits the README documents are the ones the registry applies', () => {
+  const readme = require('node:fs').readFileSync(require('node:path').join(__dirname, '..', '..', 'README.md'), 'utf8') as string;
+  // The README is the contract operators read: a changed bound must be a documented change.
+  expect(readme).toContain('replicas (1 to 50)');
+  expect(MAX_REPLICAS).toBe(50);
+  expect(readme).toContain('At most 10 previews at once');
+  expect(MAX_PREVIEWS).toBe(10);
+  expect(environmentProblems(withValue(DEMO, 'frontend.replicas', MAX_REPLICAS))).toEqual([]);
+  expect(environmentProblems(withValue(DEMO, 'frontend.replicas', MAX_REPLICAS + 1))).toHaveLength(1);
 });

@@ -1,19 +1,26 @@
 /** Operating the stack: migrations, the search index, scheduled restarts, TLS and routing, an external database. */
 import { Environment } from '../../lib/config/types';
+import { ENVIRONMENTS } from '../../lib/config/environments';
+import { BACKEND, BACKEND_PATHS, DATABASE, JOBS } from '../../lib/config/images';
+import { BACKUP } from '../../lib/chart/backup';
+import { INGRESS_NAME } from '../../lib/chart/ingress';
 import { migrationJobName } from '../../lib/chart/jobs';
 import { requiredSecrets } from '../../lib/config/secrets';
 import { findViolations } from '../../lib/synth/validate';
-import { containers, DEMO, find, objectsOf, ofKind, podTemplate, PRODUCTION, variant } from '../helpers';
+import { CONTRACT, containers, DEMO, externalDatabase, find, objectsOf, ofKind, podTemplate, PRODUCTION, readmeSecrets, variant } from '../helpers';
 
-const BACKEND_IMAGE = (env: Environment) => `ghcr.io/wgbh-mla/ov-wag:${env.backend.tag}`;
+const BACKEND_IMAGE = (env: Environment) => `${BACKEND.repository}:${env.backend.tag}`;
+const REGISTERED = ENVIRONMENTS.map((env) => [env.namespace, env] as const);
+const NGINX = REGISTERED.filter(([, env]) => env.ingress.controller.kind === 'nginx');
 
-describe.each([['ov', PRODUCTION], ['ov-demo', DEMO]] as const)('%s', (_name, env) => {
+describe.each(REGISTERED)('%s', (_name, env) => {
   const objects = objectsOf(env);
-  const backend = find(objects, 'Deployment', 'ov-wag').spec.template.spec;
+  const backend = find(objects, 'Deployment', BACKEND.name).spec.template.spec;
 
   test('a migration Job per release runs `migrate` with the backend image, settings and Secrets, as an Argo CD PreSync hook', () => {
     const [job] = ofKind(objects, 'Job');
-    expect(job.metadata.name).toBe('ov-wag-migrate-v1-1-0');
+    expect(job.metadata.name).toBe(migrationJobName(env.backend.tag));
+    // README, Operating: a `PreSync` hook (`BeforeHookCreation`), so it runs before anything else changes.
     expect(job.metadata.annotations).toEqual({
       'argocd.argoproj.io/hook': 'PreSync',
       'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
@@ -37,9 +44,9 @@ describe.each([['ov', PRODUCTION], ['ov-demo', DEMO]] as const)('%s', (_name, en
   });
 
   test('the search index is rebuilt on the configured schedule, one run at a time, bounded', () => {
-    const cron = find(objects, 'CronJob', 'ov-wag-update-index');
+    const cron = find(objects, 'CronJob', JOBS.updateIndex);
     expect(cron.spec).toMatchObject({
-      schedule: '0 8 * * *', timeZone: 'America/New_York', concurrencyPolicy: 'Forbid',
+      schedule: env.jobs.updateIndex.schedule, timeZone: env.jobs.updateIndex.timeZone, concurrencyPolicy: 'Forbid',
       startingDeadlineSeconds: 600, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3,
     });
     const job = cron.spec.jobTemplate.spec;
@@ -50,39 +57,43 @@ describe.each([['ov', PRODUCTION], ['ov-demo', DEMO]] as const)('%s', (_name, en
     expect(c.resources).toEqual(backend.containers[0].resources);
   });
 
-  test('the Ingress redirects to HTTPS, takes large uploads, and gets its certificate from cert-manager', () => {
-    const ingress = find(objects, 'Ingress', 'open-vault');
+  test('the scheduled restart exists exactly where the environment asks for it', () => {
+    const restart = env.jobs.restartBackend;
+    expect(ofKind(objects, 'CronJob').some((c) => c.metadata.name === JOBS.restart)).toBe(restart !== undefined);
+    expect(ofKind(objects, 'Role').map((r) => r.metadata.name)).toEqual(restart ? [JOBS.restart] : []);
+    if (!restart) return;
+    const cron = find(objects, 'CronJob', JOBS.restart);
+    expect(cron.spec).toMatchObject({ schedule: restart.schedule, timeZone: restart.timeZone, concurrencyPolicy: 'Forbid' });
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    expect(pod.serviceAccountName).toBe(JOBS.restart);
+    expect(pod.automountServiceAccountToken).toBe(true);
+    const [c] = pod.containers;
+    expect(c.image).toBe(restart.kubectlImage);
+    expect(c.command).toEqual(['kubectl', 'rollout', 'restart', `deployment/${BACKEND.name}`, '--namespace', env.namespace]);
+  });
+});
+
+describe.each(NGINX)('the nginx Ingress of %s', (_name, env) => {
+  test('redirects to HTTPS, takes large uploads, rate-limits as configured, and gets its certificate as configured', () => {
+    const { tls, maxBodySize, rateLimit } = env.ingress;
+    const ingress = find(objectsOf(env), 'Ingress', INGRESS_NAME);
     expect(ingress.metadata.annotations).toEqual({
-      'cert-manager.io/cluster-issuer': 'letsencrypt-production',
-      'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
-      'nginx.ingress.kubernetes.io/ssl-redirect': 'true',
-      'nginx.ingress.kubernetes.io/proxy-body-size': '100m',
+      ...(tls.mode === 'cert-manager' ? { 'cert-manager.io/cluster-issuer': tls.clusterIssuer } : {}),
+      ...(tls.mode === 'off' ? {} : { 'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true', 'nginx.ingress.kubernetes.io/ssl-redirect': 'true' }),
+      'nginx.ingress.kubernetes.io/proxy-body-size': maxBodySize,
+      ...(rateLimit ? { 'nginx.ingress.kubernetes.io/limit-rps': String(rateLimit.average), 'nginx.ingress.kubernetes.io/limit-burst-multiplier': expect.stringMatching(/^[1-9]\d*$/) } : {}),
     });
   });
 });
 
-test('the scheduled restart exists exactly where an environment asks for it', () => {
-  expect(ofKind(objectsOf(DEMO), 'CronJob').map((c) => c.metadata.name)).toEqual(['ov-wag-update-index']);
-  expect(ofKind(objectsOf(DEMO), 'Role')).toEqual([]);
-  const objects = objectsOf(PRODUCTION);
-  const cron = find(objects, 'CronJob', 'ov-wag-restart');
-  expect(cron.spec).toMatchObject({ schedule: '30 7 * * *', timeZone: 'America/New_York', concurrencyPolicy: 'Forbid' });
-  const pod = cron.spec.jobTemplate.spec.template.spec;
-  expect(pod.serviceAccountName).toBe('ov-wag-restart');
-  expect(pod.automountServiceAccountToken).toBe(true);
-  const [c] = pod.containers;
-  expect(c.image).toBe('registry.k8s.io/kubectl:v1.31.2');
-  expect(c.command).toEqual(['kubectl', 'rollout', 'restart', 'deployment/ov-wag', '--namespace', 'ov']);
-});
-
 test('the restart job may get and patch the ov-wag Deployment and nothing else', () => {
   const objects = objectsOf(PRODUCTION);
-  expect(find(objects, 'Role', 'ov-wag-restart').rules).toEqual([
-    { apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['ov-wag'], verbs: ['get', 'patch'] },
+  expect(find(objects, 'Role', JOBS.restart).rules).toEqual([
+    { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [BACKEND.name], verbs: ['get', 'patch'] },
   ]);
-  const binding = find(objects, 'RoleBinding', 'ov-wag-restart');
-  expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ov-wag-restart' });
-  expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ov-wag-restart', namespace: 'ov' }]);
+  const binding = find(objects, 'RoleBinding', JOBS.restart);
+  expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: JOBS.restart });
+  expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: JOBS.restart, namespace: PRODUCTION.namespace }]);
   const tokenMounters = objects
     .flatMap((o) => [o.spec?.template?.spec, o.spec?.jobTemplate?.spec?.template?.spec])
     .filter((spec) => spec?.automountServiceAccountToken === true);
@@ -91,9 +102,9 @@ test('the restart job may get and patch the ov-wag Deployment and nothing else',
 
 describe('migration Job names', () => {
   test('follow the tag, as a DNS label', () => {
-    expect(migrationJobName('v1.1.0')).toBe('ov-wag-migrate-v1-1-0');
-    expect(migrationJobName('pr-195')).toBe('ov-wag-migrate-pr-195');
-    expect(migrationJobName('Release_2.0')).toBe('ov-wag-migrate-release-2-0');
+    expect(migrationJobName('v1.1.0')).toBe(`${JOBS.migrate}-v1-1-0`);
+    expect(migrationJobName('pr-195')).toBe(`${JOBS.migrate}-pr-195`);
+    expect(migrationJobName('Release_2.0')).toBe(`${JOBS.migrate}-release-2-0`);
   });
 
   test('are cut to 63 characters, and two long tags never share a name', () => {
@@ -105,90 +116,95 @@ describe('migration Job names', () => {
   });
 
   test('change with the backend tag, so `kubectl apply` of a release creates a new Job', () => {
-    const next = variant(DEMO, { backend: { ...DEMO.backend, tag: 'v1.2.0' } });
-    expect(ofKind(objectsOf(next), 'Job').map((j) => j.metadata.name)).toEqual(['ov-wag-migrate-v1-2-0']);
+    const tag = `${DEMO.backend.tag}-next`;
+    const next = variant(DEMO, { backend: { ...DEMO.backend, tag } });
+    expect(ofKind(objectsOf(next), 'Job').map((j) => j.metadata.name)).toEqual([migrationJobName(tag)]);
+    expect(migrationJobName(tag)).not.toBe(migrationJobName(DEMO.backend.tag));
   });
 });
 
 describe('TLS and routing per environment', () => {
   test('an existing TLS Secret: no issuer annotation, the Secret named on the host', () => {
     const env = variant(DEMO, { ingress: { ...DEMO.ingress, tls: { mode: 'secret', secretName: 'wildcard-tls' } } });
-    const ingress = find(objectsOf(env), 'Ingress', 'open-vault');
+    const ingress = find(objectsOf(env), 'Ingress', INGRESS_NAME);
     expect(ingress.spec.tls).toEqual([{ hosts: [DEMO.host], secretName: 'wildcard-tls' }]);
     expect(ingress.metadata.annotations!['cert-manager.io/cluster-issuer']).toBeUndefined();
     expect(ingress.metadata.annotations!['nginx.ingress.kubernetes.io/ssl-redirect']).toBe('true');
   });
 
   test('TLS off: no tls section, no redirect, and http URLs and insecure cookies in the settings', () => {
-    const env = variant(DEMO, { ingress: { ...DEMO.ingress, tls: { mode: 'off' }, maxBodySize: '20m' } });
+    const env = variant(DEMO, { ingress: { ...DEMO.ingress, controller: { ...DEMO.ingress.controller, kind: 'nginx' }, tls: { mode: 'off' }, maxBodySize: '20m' } });
     const objects = objectsOf(env);
-    const ingress = find(objects, 'Ingress', 'open-vault');
+    const ingress = find(objects, 'Ingress', INGRESS_NAME);
     expect(ingress.spec.tls).toBeUndefined();
-    expect(ingress.metadata.annotations).toEqual({ 'nginx.ingress.kubernetes.io/proxy-body-size': '20m' });
-    const data = find(objects, 'ConfigMap', 'ov-wag').data;
+    expect(ingress.metadata.annotations).toMatchObject({ 'nginx.ingress.kubernetes.io/proxy-body-size': '20m' });
+    expect(Object.keys(ingress.metadata.annotations!).filter((k) => /ssl-redirect|cert-manager/.test(k))).toEqual([]);
+    const data = find(objects, 'ConfigMap', BACKEND.name).data;
     expect(data.OV_BASE_URL).toBe(`http://${DEMO.host}`);
     expect(data.OV_CSRF_COOKIE_SECURE).toBe('false');
     expect(data.OV_SESSION_COOKIE_SECURE).toBe('false');
   });
 
   test('a separate admin host serves only the backend paths, with its own certificate, and the backend trusts it', () => {
-    const env = variant(PRODUCTION, { ingress: { ...PRODUCTION.ingress, adminHost: 'admin.openvault.wgbh.org', className: 'traefik' } });
+    const adminHost = `admin.${PRODUCTION.host}`;
+    const env = variant(PRODUCTION, { ingress: { ...PRODUCTION.ingress, adminHost } });
     const objects = objectsOf(env);
-    const ingress = find(objects, 'Ingress', 'open-vault');
-    expect(ingress.spec.ingressClassName).toBe('traefik');
-    const admin = ingress.spec.rules.find((r: any) => r.host === 'admin.openvault.wgbh.org');
-    expect(admin.http.paths.map((p: any) => [p.path, p.backend.service.name])).toEqual([
-      ['/admin', 'ov-wag'], ['/accounts', 'ov-wag'], ['/authorize', 'ov-wag'], ['/login', 'ov-wag'], ['/logout', 'ov-wag'],
-    ]);
-    expect(ingress.spec.tls).toContainEqual({ hosts: ['admin.openvault.wgbh.org'], secretName: 'admin-openvault-wgbh-org-tls' });
-    const data = find(objects, 'ConfigMap', 'ov-wag').data;
-    expect(data.OV_ADMIN_BASE_URL).toBe('https://admin.openvault.wgbh.org');
-    expect(data.OV_ALLOWED_HOSTS.split(',')).toContain('admin.openvault.wgbh.org');
-    expect(data.OV_TRUSTED_ORIGINS).toBe('https://openvault.wgbh.org,https://admin.openvault.wgbh.org');
+    const admin = find(objects, 'Ingress', `${INGRESS_NAME}-admin`);
+    expect(admin.spec.ingressClassName).toBe(PRODUCTION.ingress.controller.className);
+    expect(admin.spec.rules.map((r: any) => r.host)).toEqual([adminHost]);
+    expect(admin.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name])).toEqual(BACKEND_PATHS.map((p) => [p, BACKEND.name]));
+    // README, Operating: cert-manager gives each host `<host>-tls`.
+    expect(admin.spec.tls).toEqual([{ hosts: [adminHost], secretName: `${adminHost.replace(/\./g, '-')}-tls` }]);
+    const data = find(objects, 'ConfigMap', BACKEND.name).data;
+    expect(data.OV_ADMIN_BASE_URL).toBe(`https://${adminHost}`);
+    expect(data.OV_ALLOWED_HOSTS.split(',')).toContain(adminHost);
+    expect(data.OV_TRUSTED_ORIGINS).toBe(`https://${PRODUCTION.host},https://${adminHost}`);
     expect(findViolations(objects)).toEqual([]);
   });
 });
 
 describe('an external database', () => {
-  const env = variant(PRODUCTION, {
-    database: {
-      mode: 'external', host: 'ov-db-cluster-rw', port: 5432, name: 'ov', user: 'ov',
-      password: { name: 'ov-db-cluster-app', key: 'password' }, peer: { podLabels: { 'cnpg.io/cluster': 'ov-db-cluster' } },
-    },
-    externalSecrets: undefined,
-  });
+  const env = variant(externalDatabase(PRODUCTION), { externalSecrets: undefined });
   const objects = objectsOf(env);
+  if (env.database.mode !== 'external') throw new Error('not an external database');
+  const db = env.database;
 
-  test('emits no StatefulSet, no db Service and no db policy', () => {
-    expect(objects.filter((o) => o.metadata.name === 'db')).toEqual([]);
+  test('emits no StatefulSet, no db Service, no backup and no db policy', () => {
+    expect(objects.filter((o) => o.metadata.name === DATABASE.name)).toEqual([]);
     expect(ofKind(objects, 'StatefulSet')).toEqual([]);
+    expect(ofKind(objects, 'PersistentVolumeClaim')).toEqual([]);
+    expect(ofKind(objects, 'CronJob').map((c) => c.metadata.name).filter((n) => Object.values<string>(BACKUP).includes(n))).toEqual([]);
     expect(findViolations(objects)).toEqual([]);
   });
 
   test('points the backend and the jobs at it, with its password Secret', () => {
-    const data = find(objects, 'ConfigMap', 'ov-wag').data;
-    expect([data.OV_DB_HOST, data.OV_DB_PORT]).toEqual(['ov-db-cluster-rw', '5432']);
-    const jobs = [...ofKind(objects, 'Job'), find(objects, 'CronJob', 'ov-wag-update-index')];
-    const pods = [find(objects, 'Deployment', 'ov-wag'), ...jobs].map((w) => podTemplate(w).spec);
+    const data = find(objects, 'ConfigMap', BACKEND.name).data;
+    expect([data.OV_DB_HOST, data.OV_DB_PORT]).toEqual([db.host, String(db.port)]);
+    const jobs = [...ofKind(objects, 'Job'), find(objects, 'CronJob', JOBS.updateIndex)];
+    const pods = [find(objects, 'Deployment', BACKEND.name), ...jobs].map((w) => podTemplate(w).spec);
     for (const pod of pods) {
       for (const c of containers(pod)) {
-        expect(c.envFrom).toEqual([{ configMapRef: { name: 'ov-wag' } }]);
-        expect(c.env).toContainEqual({ name: 'OV_DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'ov-db-cluster-app', key: 'password' } } });
+        expect(c.envFrom).toEqual([{ configMapRef: { name: BACKEND.name } }]);
+        expect(c.env).toContainEqual({ name: 'OV_DB_PASSWORD', valueFrom: { secretKeyRef: db.password } });
       }
     }
-    expect(requiredSecrets(env).map((s) => s.name)).toEqual(['ov-db-cluster-app', 'ov-frontend', 'ov-wag']);
+    // The README's catalogue, with the database's own Secret in place of `ov-db`.
+    const expected = [...readmeSecrets().filter((s) => s.name !== 'ov-db'), { name: db.password!.name, keys: [db.password!.key] }];
+    expect(requiredSecrets(env)).toEqual(expected.sort((a, b) => a.name.localeCompare(b.name)));
   });
 
   test('outside the cluster: the policies allow its CIDR on its port', () => {
-    const outside = variant(env, { database: { ...(env.database as any), host: 'db.example.org', port: 6432, peer: { cidr: '192.0.2.0/24' } } });
-    const policy = find(objectsOf(outside), 'NetworkPolicy', 'ov-wag');
+    const outside = variant(env, { database: { ...db, host: 'db.example.org', port: 6432, peer: { cidr: '192.0.2.0/24' } } });
+    const policy = find(objectsOf(outside), 'NetworkPolicy', BACKEND.name);
     expect(policy.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '192.0.2.0/24' } }], ports: [{ protocol: 'TCP', port: 6432 }] });
+    // README, Operating: only a database whose pods are in the namespace gets the `external-db` policy.
     expect(ofKind(objectsOf(outside), 'NetworkPolicy').map((p) => p.metadata.name)).not.toContain('external-db');
+    expect(ofKind(objects, 'NetworkPolicy').map((p) => p.metadata.name)).toContain('external-db');
   });
 });
 
 describe('postgres', () => {
-  const sts = find(objectsOf(PRODUCTION), 'StatefulSet', 'db');
+  const sts = find(objectsOf(PRODUCTION), 'StatefulSet', DATABASE.name);
   const pod = sts.spec.template.spec;
   const [pg] = pod.containers;
 
@@ -201,15 +217,16 @@ describe('postgres', () => {
   });
 
   test('is ready by pg_isready, and restarted only after minutes of a closed port', () => {
-    expect(pg.readinessProbe.exec.command).toEqual(['sh', '-c', expect.stringContaining('pg_isready -h 127.0.0.1 -p 5432 -U "$POSTGRES_USER" -d "$POSTGRES_DB"')]);
+    expect(pg.readinessProbe.exec.command).toEqual(['sh', '-c', expect.stringContaining(`pg_isready -h 127.0.0.1 -p ${CONTRACT.database.port} -U "$POSTGRES_USER" -d "$POSTGRES_DB"`)]);
     expect(pg.livenessProbe.tcpSocket).toEqual({ port: 'postgres' });
     expect(pg.livenessProbe.periodSeconds * pg.livenessProbe.failureThreshold).toBeGreaterThanOrEqual(120);
     expect(pg.startupProbe.periodSeconds * pg.startupProbe.failureThreshold).toBeGreaterThanOrEqual(600);
   });
 
   test('takes its storage class and size from the environment', () => {
-    const env = variant(DEMO, { database: { ...(DEMO.database as any), storageClassName: 'gp3', storage: '8Gi' } });
-    const [claim] = find(objectsOf(env), 'StatefulSet', 'db').spec.volumeClaimTemplates;
+    if (DEMO.database.mode !== 'statefulset') throw new Error('the demo runs its own database');
+    const env = variant(DEMO, { database: { ...DEMO.database, storageClassName: 'gp3', storage: '8Gi' } });
+    const [claim] = find(objectsOf(env), 'StatefulSet', DATABASE.name).spec.volumeClaimTemplates;
     expect(claim.spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'gp3', resources: { requests: { storage: '8Gi' } } });
     expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).toBeUndefined();
   });

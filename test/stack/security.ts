@@ -1,21 +1,50 @@
 /** Secure by default: Pod Security "restricted", least privilege, network isolation, availability, no secrets. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { environmentProblems, Environment } from '../../lib/config/types';
-import { previewFor } from '../../lib/config/environments';
+import { environmentProblems, Environment, WebTierConfig } from '../../lib/config/types';
+import { ENVIRONMENTS, previewFor } from '../../lib/config/environments';
+import { BACKEND, DATABASE, FRONTEND, JOBS } from '../../lib/config/images';
 import { requiredSecrets } from '../../lib/config/secrets';
+import { BACKUP } from '../../lib/chart/backup';
+import { SEED } from '../../lib/chart/seed';
+import { POD_SECURITY_VERSION } from '../../lib/chart/open-vault';
 import { findViolations } from '../../lib/synth/validate';
-import { containers, DEMO, find, objectsOf, ofKind, podTemplate, PRODUCTION, variant, workloads } from '../helpers';
+import {
+  CONTRACT, containers, DEMO, escapeRegExp, externalDatabase, objectsOf, ofKind, podTemplate, PRODUCTION, README, readmeSecrets, variant, workloads,
+} from '../helpers';
 import { allowed, Endpoint } from '../netpol';
 
-const EXTERNAL_DB: Environment = variant(PRODUCTION, {
-  database: { mode: 'external', host: 'ov-db-cluster-rw', port: 5432, name: 'ov', user: 'ov', password: { name: 'ov-db-cluster-app', key: 'password' }, peer: { podLabels: { 'cnpg.io/cluster': 'ov-db-cluster' } } },
-  externalSecrets: { ...PRODUCTION.externalSecrets!, remoteKeys: { ...PRODUCTION.externalSecrets!.remoteKeys, 'ov-db-cluster-app': 'openvault/ov/db' } },
-});
-const ALL: [string, Environment][] = [['ov', PRODUCTION], ['ov-demo', DEMO], ['preview', previewFor({ repo: 'ov-wag', number: 3 })], ['external db', EXTERNAL_DB]];
+const EXTERNAL_DB = externalDatabase(PRODUCTION);
+const REGISTERED = ENVIRONMENTS.map((env) => [env.namespace, env] as const);
+const ALL: (readonly [string, Environment])[] = [...REGISTERED, ['preview', previewFor({ repo: 'ov-wag', number: 3 })], ['external db', EXTERNAL_DB]];
 
-/** Who runs each image: uid, gid, and why (see lib/stack.ts). */
-const RUN_AS: Record<string, number> = { 'ov-frontend': 1001, 'ov-wag': 1000, 'ov-wag-migrate': 1000, 'ov-wag-update-index': 1000, db: 70, 'ov-wag-restart': 65532 };
+/**
+ * Who runs each image (by the pods' `app.kubernetes.io/name`): the images' own users where they have one,
+ * the backend's chosen uid (its image sets none) for the backend and its jobs, postgres' for its jobs.
+ */
+const RUN_AS: Record<string, number> = {
+  [FRONTEND.name]: CONTRACT.frontend.user,
+  [BACKEND.name]: BACKEND.runAs.user, [JOBS.migrate]: BACKEND.runAs.user, [JOBS.updateIndex]: BACKEND.runAs.user,
+  [DATABASE.name]: CONTRACT.database.user, [BACKUP.backup]: CONTRACT.database.user, [BACKUP.restore]: CONTRACT.database.user, [SEED]: CONTRACT.database.user,
+  [JOBS.restart]: CONTRACT.kubectl.user,
+};
+
+/** The resources each pod's containers get from the environment, where the registry sets them. */
+function configuredResources(env: Environment, name: string): unknown {
+  if (name === FRONTEND.name) return env.frontend.resources;
+  if ([BACKEND.name, JOBS.migrate, JOBS.updateIndex].some((n) => n === name)) return env.backend.resources;
+  if (name === DATABASE.name && env.database.mode === 'statefulset') return env.database.resources;
+  return undefined;
+}
+
+test('the images\' own users are the ones the chart runs them as', () => {
+  expect([FRONTEND.runAs, DATABASE.runAs]).toEqual([
+    { user: CONTRACT.frontend.user, group: CONTRACT.frontend.user }, { user: CONTRACT.database.user, group: CONTRACT.database.user },
+  ]);
+  expect(BACKEND.runAs.user).toBeGreaterThan(0);
+  // README, Security, names the uid chosen for the backend, whose image sets none.
+  expect(README).toContain(`\`${BACKEND.name}\` as ${BACKEND.runAs.user}`);
+});
 
 describe.each(ALL)('%s', (_name, env) => {
   const objects = objectsOf(env);
@@ -41,51 +70,49 @@ describe.each(ALL)('%s', (_name, env) => {
     }
   });
 
-  test('every container can write /tmp, and only emptyDirs (and the data claim) are mounted, each with a size limit', () => {
+  test('every container can write /tmp; pods mount emptyDirs with a size limit, and only claims of their own output', () => {
+    const claims = ofKind(objects, 'PersistentVolumeClaim').map((c) => c.metadata.name);
     for (const { owner, spec } of pods) {
       const volumes = new Map(spec.volumes.map((v: any) => [v.name, v]));
       for (const v of spec.volumes) {
+        if (v.persistentVolumeClaim) {
+          expect([owner, claims]).toEqual([owner, expect.arrayContaining([v.persistentVolumeClaim.claimName])]);
+          continue;
+        }
         expect([owner, Object.keys(v).sort()]).toEqual([owner, ['emptyDir', 'name']]);
         expect(v.emptyDir.sizeLimit).toMatch(/^\d+Mi$/);
       }
       for (const c of containers(spec)) {
         expect(c.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
-        for (const m of c.volumeMounts) expect(volumes.has(m.name) || m.name === 'data').toBe(true);
+        // `data` is the StatefulSet's claim template.
+        for (const m of c.volumeMounts) expect([owner, m.name, volumes.has(m.name) || m.name === 'data']).toEqual([owner, m.name, true]);
       }
     }
   });
 
-  test('every container has requests and limits, a pinned image and IfNotPresent', () => {
-    for (const { spec } of pods) {
+  test('every container has requests and limits, the registry\'s where it sets them, a pinned image and IfNotPresent', () => {
+    for (const { owner, name, spec } of pods) {
       for (const c of containers(spec)) {
         expect(Object.keys(c.resources.requests).sort()).toEqual(['cpu', 'memory']);
         expect(Object.keys(c.resources.limits).sort()).toEqual(['cpu', 'memory']);
+        const configured = configuredResources(env, name);
+        if (configured) expect([owner, c.name, c.resources]).toEqual([owner, c.name, configured]);
         expect(c.imagePullPolicy).toBe('IfNotPresent');
         expect(c.image).toMatch(/:[A-Za-z0-9_][A-Za-z0-9_.-]*$/);
         expect(c.image).not.toMatch(/:latest$/);
       }
     }
-    const web = find(objects, 'Deployment', 'ov-wag').spec.template.spec.containers[0].resources;
-    expect(web).toEqual({ requests: { cpu: '50m', memory: '50Mi' }, limits: { cpu: '1', memory: '1Gi' } });
   });
 
   test('each workload has its own ServiceAccount, with no token except the restart job', () => {
     const accounts = ofKind(objects, 'ServiceAccount');
-    for (const { owner, spec } of pods) {
+    for (const { owner, name, spec } of pods) {
       const account = accounts.find((a) => a.metadata.name === spec.serviceAccountName);
       expect([owner, account?.metadata.name]).toEqual([owner, spec.serviceAccountName]);
-      const mounts = spec.serviceAccountName === 'ov-wag-restart';
+      const mounts = name === JOBS.restart;
       expect([owner, spec.automountServiceAccountToken, (account as any).automountServiceAccountToken]).toEqual([owner, mounts, mounts]);
     }
     expect(new Set(pods.map((p) => p.spec.serviceAccountName)).size).toBe(pods.length);
-  });
-
-  test('the namespace enforces, audits and warns "restricted" at a pinned version', () => {
-    expect(objects[0].metadata.labels).toMatchObject({
-      'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28',
-      'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/audit-version': 'v1.28',
-      'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/warn-version': 'v1.28',
-    });
   });
 
   test('no Secret object, and every secret-looking variable comes from a Secret by reference', () => {
@@ -113,46 +140,64 @@ describe.each(ALL)('%s', (_name, env) => {
     expect([...referenced].map(([name, keys]) => ({ name, keys: [...keys].sort() })).sort((a, b) => a.name.localeCompare(b.name))).toEqual(requiredSecrets(env));
   });
 
-  test('replicated web tiers get a disruption budget and node spreading; rollouts never drop below the wanted count', () => {
+  test('tiers that never run alone get a disruption budget, tiers that may run more than one pod node spreading; rollouts never drop below the wanted count', () => {
+    const tiers: Record<string, WebTierConfig> = { [FRONTEND.name]: env.frontend, [BACKEND.name]: env.backend };
     for (const d of ofKind(objects, 'Deployment')) {
+      const tier = tiers[d.metadata.labels!['app.kubernetes.io/name']]!;
+      const [fewest, most] = tier.autoscale ? [tier.autoscale.min, tier.autoscale.max] : [tier.replicas!, tier.replicas!];
       expect(d.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: '50%' });
       const pdb = objects.find((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === d.metadata.name);
+      expect(pdb?.spec).toEqual(fewest > 1 ? { maxUnavailable: 1, selector: d.spec.selector } : undefined);
       const spread = d.spec.template.spec.topologySpreadConstraints;
-      if (d.spec.replicas > 1) {
-        expect(pdb?.spec).toEqual({ maxUnavailable: 1, selector: d.spec.selector });
-        expect(spread).toEqual([expect.objectContaining({ topologyKey: 'kubernetes.io/hostname', labelSelector: d.spec.selector })]);
-      } else {
-        expect(pdb).toBeUndefined();
-        expect(spread).toBeUndefined();
-      }
+      expect(spread).toEqual(most > 1 ? [expect.objectContaining({ topologyKey: 'kubernetes.io/hostname', labelSelector: d.spec.selector })] : undefined);
     }
+  });
+});
+
+describe.each(REGISTERED)('the Namespace of %s', (_name, env) => {
+  test('enforces, audits and warns "restricted" at the version of the API the chart is built on', () => {
+    // The chart's API types are those of cdk8s-plus-<minor> (README, Layout), and so is the profile it is checked against.
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+    const minor = Object.keys(pkg.dependencies).map((d) => /^cdk8s-plus-(\d+)$/.exec(d)?.[1]).find(Boolean);
+    const version = `v1.${minor}`;
+    expect(POD_SECURITY_VERSION).toBe(version);
+    expect(README).toContain(`pinned to \`${version}\``);
+    const namespace = ofKind(objectsOf(env), 'Namespace');
+    expect(namespace.map((n) => n.metadata.labels)).toEqual([expect.objectContaining({
+      'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': version,
+      'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/audit-version': version,
+      'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/warn-version': version,
+    })]);
   });
 });
 
 describe('NetworkPolicies allow the call sequence and nothing more', () => {
   const pod = (env: Environment, name: string): Endpoint => ({ namespace: env.namespace, labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': env.namespace } });
-  const controller: Endpoint = { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx' } };
+  const controllerOf = (env: Environment) => ({ namespace: env.ingress.controller.namespace, labels: { ...env.ingress.controller.podLabels } });
   const kubeDns: Endpoint = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } };
   const stranger: Endpoint = { namespace: 'default', labels: { app: 'curl' } };
   const internet: Endpoint = { ip: '151.101.1.1' };
   const clusterIp: Endpoint = { ip: '10.1.2.3' };
+  const { frontend: { port: FE }, backend: { port: BE }, database: { port: DB } } = CONTRACT;
 
-  test.each([['ov', PRODUCTION], ['ov-demo', DEMO]] as const)('%s', (_name, env) => {
+  test.each(REGISTERED)('%s', (_name, env) => {
     const o = objectsOf(env);
-    const [frontend, wag, db, migrate, index] = ['ov-frontend', 'ov-wag', 'db', 'ov-wag-migrate', 'ov-wag-update-index'].map((n) => pod(env, n));
+    const controller = controllerOf(env);
+    const [frontend, wag, db, migrate, index] = [FRONTEND.name, BACKEND.name, DATABASE.name, JOBS.migrate, JOBS.updateIndex].map((n) => pod(env, n));
     const table: [string, Endpoint, Endpoint, number, boolean][] = [
-      ['ingress controller → frontend', controller, frontend, 3000, true],
-      ['ingress controller → backend', controller, wag, 8000, true],
-      ['ingress controller → db', controller, db, 5432, false],
+      ['ingress controller → frontend', controller, frontend, FE, true],
+      ['ingress controller → backend', controller, wag, BE, true],
+      ['ingress controller → db', controller, db, DB, false],
       ['ingress controller → frontend, other port', controller, frontend, 8080, false],
-      ['other namespace → frontend', stranger, frontend, 3000, false],
-      ['frontend → backend', frontend, wag, 8000, true],
-      ['frontend → db', frontend, db, 5432, false],
-      ['backend → db', wag, db, 5432, true],
-      ['backend → frontend', wag, frontend, 3000, false],
-      ['migrations → db', migrate, db, 5432, true],
-      ['index update → db', index, db, 5432, true],
-      ['db → backend', db, wag, 8000, false],
+      ['other pods of the controller\'s namespace → frontend', { namespace: controller.namespace, labels: { app: 'other' } }, frontend, FE, false],
+      ['other namespace → frontend', stranger, frontend, FE, false],
+      ['frontend → backend', frontend, wag, BE, true],
+      ['frontend → db', frontend, db, DB, false],
+      ['backend → db', wag, db, DB, true],
+      ['backend → frontend', wag, frontend, FE, false],
+      ['migrations → db', migrate, db, DB, true],
+      ['index update → db', index, db, DB, true],
+      ['db → backend', db, wag, BE, false],
       ['db → internet', db, internet, 443, false],
       ['frontend → internet HTTPS', frontend, internet, 443, true],
       ['backend → internet HTTPS', wag, internet, 443, true],
@@ -161,69 +206,87 @@ describe('NetworkPolicies allow the call sequence and nothing more', () => {
       ['index update → internet HTTPS', index, internet, 443, true],
       ['migrations → internet HTTPS', migrate, internet, 443, false],
     ];
+    if (env.database.mode === 'statefulset' && env.database.backup) {
+      table.push(['backup → db', pod(env, BACKUP.backup), db, DB, true], ['backup → internet', pod(env, BACKUP.backup), internet, 443, false]);
+    }
     for (const [what, from, to, port, expected] of table) expect([what, allowed(o, from, to, port)]).toEqual([what, expected]);
     for (const p of [frontend, wag, db, migrate, index]) {
       expect(allowed(o, p, kubeDns, 53, 'UDP')).toBe(true);
       expect(allowed(o, p, kubeDns, 53, 'TCP')).toBe(true);
       expect(allowed(o, p, stranger, 53, 'UDP')).toBe(false);
     }
+    // The default deny: a pod nothing declared may neither be reached nor reach anything.
+    const unknown = pod(env, 'not-a-workload');
+    expect([allowed(o, frontend, unknown, FE), allowed(o, unknown, kubeDns, 53, 'UDP'), allowed(o, unknown, internet, 443)]).toEqual([false, false, false]);
   });
 
   test('the restart job reaches only the API server', () => {
     const o = objectsOf(PRODUCTION);
-    const restart = pod(PRODUCTION, 'ov-wag-restart');
+    const restart = pod(PRODUCTION, JOBS.restart);
     const api = PRODUCTION.jobs.restartBackend!.apiServer;
-    expect(allowed(o, restart, { ip: api.cidr.split('/')[0] }, api.port)).toBe(true);
+    expect(allowed(o, restart, { ip: api.cidr.split('/')[0]! }, api.port)).toBe(true);
     expect(allowed(o, restart, internet, 443)).toBe(false);
-    expect(allowed(o, restart, pod(PRODUCTION, 'db'), 5432)).toBe(false);
+    expect(allowed(o, restart, pod(PRODUCTION, DATABASE.name), DB)).toBe(false);
   });
 
   test('an external database is reached where it is, and only from the backend and its jobs', () => {
     const o = objectsOf(EXTERNAL_DB);
-    const cnpg: Endpoint = { namespace: 'ov', labels: { 'cnpg.io/cluster': 'ov-db-cluster' } };
-    expect(allowed(o, pod(EXTERNAL_DB, 'ov-wag'), cnpg, 5432)).toBe(true);
-    expect(allowed(o, pod(EXTERNAL_DB, 'ov-wag-migrate'), cnpg, 5432)).toBe(true);
-    expect(allowed(o, pod(EXTERNAL_DB, 'ov-frontend'), cnpg, 5432)).toBe(false);
+    if (EXTERNAL_DB.database.mode !== 'external' || !('podLabels' in EXTERNAL_DB.database.peer)) throw new Error('not an in-cluster external database');
+    const cnpg: Endpoint = { namespace: EXTERNAL_DB.namespace, labels: { ...EXTERNAL_DB.database.peer.podLabels } };
+    const port = EXTERNAL_DB.database.port;
+    expect(allowed(o, pod(EXTERNAL_DB, BACKEND.name), cnpg, port)).toBe(true);
+    expect(allowed(o, pod(EXTERNAL_DB, JOBS.migrate), cnpg, port)).toBe(true);
+    expect(allowed(o, pod(EXTERNAL_DB, FRONTEND.name), cnpg, port)).toBe(false);
   });
 
-  test('the allowed outside CIDRs and the ingress controller namespace come from the environment', () => {
-    const env = variant(DEMO, { network: { ingressControllerNamespace: 'traefik', egressCidrs: [{ cidr: '52.0.0.0/8' }] } });
+  test('the allowed outside CIDRs and the ingress controller\'s pods come from the environment', () => {
+    const edge = { namespace: 'edge', podLabels: { app: 'edge-proxy' } };
+    const env = variant(DEMO, {
+      ingress: { ...DEMO.ingress, controller: { ...DEMO.ingress.controller, ...edge } },
+      network: { egressCidrs: [{ cidr: '52.0.0.0/8' }] },
+    });
     const o = objectsOf(env);
-    const wag = pod(env, 'ov-wag');
+    const wag = pod(env, BACKEND.name);
     expect(allowed(o, wag, { ip: '52.1.2.3' }, 443)).toBe(true);
     expect(allowed(o, wag, internet, 443)).toBe(false);
-    expect(allowed(o, { namespace: 'traefik', labels: {} }, pod(env, 'ov-frontend'), 3000)).toBe(true);
-    expect(allowed(o, controller, pod(env, 'ov-frontend'), 3000)).toBe(false);
+    expect(allowed(o, { namespace: edge.namespace, labels: edge.podLabels }, pod(env, FRONTEND.name), FE)).toBe(true);
+    expect(allowed(o, { namespace: edge.namespace, labels: {} }, pod(env, FRONTEND.name), FE)).toBe(false);
+    expect(allowed(o, controllerOf(DEMO), pod(env, FRONTEND.name), FE)).toBe(false);
   });
 });
 
 describe('Secrets', () => {
-  test('production fills exactly the required Secrets from the aws-secrets ClusterSecretStore', () => {
-    const externals = ofKind(objectsOf(PRODUCTION), 'ExternalSecret');
-    expect(externals.map((e) => e.apiVersion)).toEqual(externals.map(() => 'external-secrets.io/v1'));
-    const filled = externals.map((e) => ({ name: e.spec.target.name, keys: e.spec.data.map((d: any) => d.secretKey) }));
-    expect(filled).toEqual(requiredSecrets(PRODUCTION));
-    for (const e of externals) {
-      expect(e.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'aws-secrets' });
-      for (const d of e.spec.data) expect(d.remoteRef).toEqual({ key: PRODUCTION.externalSecrets!.remoteKeys[e.metadata.name], property: d.secretKey });
+  test('every namespace with a store fills exactly the required Secrets from it, one remote key each', () => {
+    const stored = ENVIRONMENTS.filter((e) => e.externalSecrets);
+    expect(stored.map((e) => e.namespace)).toContain(PRODUCTION.namespace);
+    for (const env of stored) {
+      const store = env.externalSecrets!;
+      const externals = ofKind(objectsOf(env), 'ExternalSecret');
+      expect(externals.map((e) => e.apiVersion)).toEqual(externals.map(() => 'external-secrets.io/v1'));
+      expect(externals.map((e) => e.spec.target.name)).toEqual(requiredSecrets(env).map((s) => s.name));
+      for (const e of externals) {
+        expect(e.spec.secretStoreRef).toEqual({ kind: store.storeKind, name: store.storeName });
+        expect(e.spec.dataFrom).toEqual([{ extract: { key: store.remoteKeys[e.metadata.name] } }]);
+      }
     }
   });
 
-  test('the demo, without a store, expects the Secrets to be created by hand', () => {
-    expect(ofKind(objectsOf(DEMO), 'ExternalSecret')).toEqual([]);
-    expect(requiredSecrets(DEMO).map((s) => s.name)).toEqual(['ov-db', 'ov-frontend', 'ov-wag']);
+  test('a namespace without a store expects them to be created by hand', () => {
+    for (const env of ENVIRONMENTS.filter((e) => !e.externalSecrets)) expect(ofKind(objectsOf(env), 'ExternalSecret')).toEqual([]);
   });
 
-  test('a store without a remote key for a required Secret is refused', () => {
-    const env = variant(PRODUCTION, { externalSecrets: { storeName: 'aws-secrets', remoteKeys: { 'ov-wag': 'x' } } });
-    expect(() => objectsOf(env)).toThrow('ov: externalSecrets.remoteKeys has no entry for Secret "ov-db"');
+  test('a store without a remote key for a required Secret is refused, naming each missing one', () => {
+    const [kept, ...missing] = requiredSecrets(PRODUCTION).map((s) => s.name);
+    const env = variant(PRODUCTION, { externalSecrets: { ...PRODUCTION.externalSecrets!, remoteKeys: { [kept!]: 'x' } } });
+    expect(missing.length).toBeGreaterThan(0);
+    expect(environmentProblems(env)).toEqual(missing.map((name) => expect.stringMatching(
+      new RegExp(`^${escapeRegExp(`${PRODUCTION.namespace}: externalSecrets.remoteKeys has no entry for Secret "${name}"`)}`),
+    )));
   });
 
-  test('the README lists every Secret and key', () => {
-    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-    for (const { name, keys } of requiredSecrets(PRODUCTION)) {
-      expect(readme).toContain(`\`${name}\``);
-      for (const key of keys) expect(readme).toContain(`\`${key}\``);
+  test('the README\'s table is the Secret catalogue of every namespace with its own database', () => {
+    for (const env of [...ENVIRONMENTS, previewFor({ repo: 'ov-frontend', number: 1 })].filter((e) => e.database.mode === 'statefulset')) {
+      expect([env.namespace, requiredSecrets(env)]).toEqual([env.namespace, readmeSecrets()]);
     }
   });
 
@@ -243,6 +306,6 @@ describe('Secrets', () => {
 describe('images', () => {
   test.each(['latest', '', 'a b'])('a tag of %j is refused', (tag) => {
     const env = variant(DEMO, { backend: { ...DEMO.backend, tag } });
-    expect(environmentProblems(env)).toEqual([expect.stringMatching(/^ov-demo: backend\.tag /)]);
+    expect(environmentProblems(env)).toEqual([expect.stringMatching(new RegExp(`^${escapeRegExp(DEMO.namespace)}: backend\\.tag `))]);
   });
 });

@@ -85,7 +85,7 @@ describe('search and media of one\'s own', () => {
   });
 
   test('the same index name on another Elasticsearch is no conflict', () => {
-    expect(twin((d: any) => ({ ...d, site: { ...d.site, esIndex: PRODUCTION.site.esIndex, esUrl: 'https://elastic.example.org' } }))()).toHaveLength(2);
+    expect(twin((d: any) => ({ ...d, site: { ...d.site, esIndex: PRODUCTION.site.esIndex, esUrl: 'https://elastic.example.org' } }))().environments).toHaveLength(2);
   });
 });
 
@@ -137,7 +137,7 @@ describe.each(CONTROLLERS)('ingress controller %s', (kind, env, controllerPod) =
       expect(annotation(pub, 'nginx.ingress.kubernetes.io/limit-rps')).toBe(String(limit.average));
     } else {
       const middlewares = ofKind(objects, 'Middleware');
-      const attached = annotation(pub, 'traefik.ingress.kubernetes.io/router.middlewares').split(',');
+      const attached = annotation(pub, 'traefik.ingress.kubernetes.io/router.middlewares')!.split(',');
       expect(attached).toEqual(middlewares.map((m) => `${env.namespace}-${m.metadata.name}@kubernetescrd`));
       const spec = Object.assign({}, ...middlewares.map((m) => m.spec));
       expect(spec.redirectScheme).toEqual({ scheme: 'https', permanent: true });

@@ -3,6 +3,8 @@
  * escape hatches a user could reach for, and the exact message synth prints.
  */
 import { ApiObject, App, JsonPatch } from 'cdk8s';
+import { BACKEND, DATABASE, FRONTEND, JOBS, SERVICE_PORT } from '../../lib/config/images';
+import { INGRESS_NAME } from '../../lib/chart/ingress';
 import { migrationJobName } from '../../lib/chart/jobs';
 import { OpenVault } from '../../lib/chart/open-vault';
 import { KubeObject } from '../../lib/objects/kube-object';
@@ -23,40 +25,42 @@ function synthesizedWith(breakIt: Break): KubeObject[] {
   return chart.toJson();
 }
 
+const NS = DEMO.namespace;
 const POD = '/spec/template/spec';
+const MIGRATE = migrationJobName(DEMO.backend.tag);
 const cases: [string, Break, string][] = [
-  ['schema: a wrong type', (f) => f('Deployment', 'ov-wag').addJsonPatch(JsonPatch.replace('/spec/replicas', 'two')),
-    'Deployment/ov-demo/ov-wag: spec.replicas: must be integer (found "two") [schema]'],
-  ['pod-security: root', (f) => f('StatefulSet', 'db').addJsonPatch(JsonPatch.replace(`${POD}/securityContext/runAsUser`, 0)),
-    'StatefulSet/ov-demo/db: spec.template.spec.securityContext.runAsUser:'],
-  ['pod-security: capabilities kept', (f) => f('Deployment', 'ov-wag').addJsonPatch(JsonPatch.remove(`${POD}/initContainers/0/securityContext/capabilities`)),
-    'Deployment/ov-demo/ov-wag: spec.template.spec.initContainers[0].securityContext.capabilities.drop:'],
-  ['pod-security: privilege escalation', (f) => f('CronJob', 'ov-wag-update-index').addJsonPatch(JsonPatch.replace(`/spec/jobTemplate${POD}/containers/0/securityContext/allowPrivilegeEscalation`, true)),
-    'CronJob/ov-demo/ov-wag-update-index: spec.jobTemplate.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation:'],
-  ['pod-security: no seccomp profile', (f) => f('Job', migrationJobName(DEMO.backend.tag)).addJsonPatch(JsonPatch.remove(`${POD}/securityContext/seccompProfile`)),
-    `Job/ov-demo/${migrationJobName(DEMO.backend.tag)}: spec.template.spec.containers[0].securityContext.seccompProfile.type: seccompProfile.type is unset`],
-  ['pod-security: a hostPath volume', (f) => f('Deployment', 'ov-frontend').addJsonPatch(JsonPatch.add(`${POD}/volumes/-`, { name: 'host', hostPath: { path: '/' } })),
-    'Deployment/ov-demo/ov-frontend: spec.template.spec.volumes[2]'],
-  ['read-only-root: a writable root file system', (f) => f('Deployment', 'ov-frontend').addJsonPatch(JsonPatch.replace(`${POD}/containers/0/securityContext/readOnlyRootFilesystem`, false)),
-    'Deployment/ov-demo/ov-frontend: spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem:'],
-  ['service-selector: a Service that selects nothing', (f) => f('Service', 'ov-wag').addJsonPatch(JsonPatch.replace('/spec/selector/app.kubernetes.io~1name', 'ov-wagtail')),
-    'Service/ov-demo/ov-wag: spec.selector:'],
-  ['target-port: a port no container has', (f) => f('Service', 'ov-frontend').addJsonPatch(JsonPatch.replace('/spec/ports/0/targetPort', 'web')),
-    'Service/ov-demo/ov-frontend: spec.ports[0].targetPort:'],
-  ['ingress-backend: a missing Service', (f) => f('Ingress', 'open-vault').addJsonPatch(JsonPatch.replace('/spec/rules/0/http/paths/0/backend/service/name', 'frontend')),
-    'Ingress/ov-demo/open-vault: spec.rules[0].http.paths[0].backend.service.name:'],
-  ['ingress-backend: a missing Service port', (f) => f('Ingress', 'open-vault').addJsonPatch(JsonPatch.replace('/spec/rules/0/http/paths/1/backend/service/port/number', 8000)),
-    'Ingress/ov-demo/open-vault: spec.rules[0].http.paths[1].backend.service.port.number:'],
-  ['headless-service: a StatefulSet behind a ClusterIP Service', (f) => f('Service', 'db').addJsonPatch(JsonPatch.remove('/spec/clusterIp')),
-    'StatefulSet/ov-demo/db: spec.serviceName:'],
-  ['configmap-ref: a ConfigMap that is not in the output', (f) => f('Deployment', 'ov-frontend').addJsonPatch(JsonPatch.replace(`${POD}/containers/0/envFrom/0/configMapRef/name`, 'frontend-settings')),
-    'Deployment/ov-demo/ov-frontend: spec.template.spec.containers[0].envFrom[0].configMapRef.name:'],
-  ['network-policy-selector: a policy for pods that do not exist', (f) => f('NetworkPolicy', 'ov-wag').addJsonPatch(JsonPatch.replace('/spec/podSelector/matchLabels/app.kubernetes.io~1name', 'ov-wagg')),
-    'NetworkPolicy/ov-demo/ov-wag: spec.podSelector:'],
-  ['namespace: an object outside the namespace', (f) => f('ConfigMap', 'ov-wag').addJsonPatch(JsonPatch.remove('/metadata/namespace')),
-    'ConfigMap/ov-wag: metadata.namespace:'],
-  ['duplicate: two objects with one name', (f) => f('ServiceAccount', 'ov-wag-migrate').addJsonPatch(JsonPatch.replace('/metadata/name', 'ov-wag')),
-    'ServiceAccount/ov-demo/ov-wag: metadata.name:'],
+  ['schema: a wrong type', (f) => f('Deployment', BACKEND.name).addJsonPatch(JsonPatch.replace('/spec/revisionHistoryLimit', 'two')),
+    `Deployment/${NS}/${BACKEND.name}: spec.revisionHistoryLimit: must be integer (found "two") [schema]`],
+  ['pod-security: root', (f) => f('StatefulSet', DATABASE.name).addJsonPatch(JsonPatch.replace(`${POD}/securityContext/runAsUser`, 0)),
+    `StatefulSet/${NS}/${DATABASE.name}: spec.template.spec.securityContext.runAsUser:`],
+  ['pod-security: capabilities kept', (f) => f('Deployment', BACKEND.name).addJsonPatch(JsonPatch.remove(`${POD}/initContainers/0/securityContext/capabilities`)),
+    `Deployment/${NS}/${BACKEND.name}: spec.template.spec.initContainers[0].securityContext.capabilities.drop:`],
+  ['pod-security: privilege escalation', (f) => f('CronJob', JOBS.updateIndex).addJsonPatch(JsonPatch.replace(`/spec/jobTemplate${POD}/containers/0/securityContext/allowPrivilegeEscalation`, true)),
+    `CronJob/${NS}/${JOBS.updateIndex}: spec.jobTemplate.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation:`],
+  ['pod-security: no seccomp profile', (f) => f('Job', MIGRATE).addJsonPatch(JsonPatch.remove(`${POD}/securityContext/seccompProfile`)),
+    `Job/${NS}/${MIGRATE}: spec.template.spec.containers[0].securityContext.seccompProfile.type: seccompProfile.type is unset`],
+  ['pod-security: a hostPath volume', (f) => f('Deployment', FRONTEND.name).addJsonPatch(JsonPatch.add(`${POD}/volumes/0`, { name: 'host', hostPath: { path: '/' } })),
+    `Deployment/${NS}/${FRONTEND.name}: spec.template.spec.volumes[0]`],
+  ['read-only-root: a writable root file system', (f) => f('Deployment', FRONTEND.name).addJsonPatch(JsonPatch.replace(`${POD}/containers/0/securityContext/readOnlyRootFilesystem`, false)),
+    `Deployment/${NS}/${FRONTEND.name}: spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem:`],
+  ['service-selector: a Service that selects nothing', (f) => f('Service', BACKEND.name).addJsonPatch(JsonPatch.replace('/spec/selector/app.kubernetes.io~1name', `${BACKEND.name}-typo`)),
+    `Service/${NS}/${BACKEND.name}: spec.selector:`],
+  ['target-port: a port no container has', (f) => f('Service', FRONTEND.name).addJsonPatch(JsonPatch.replace('/spec/ports/0/targetPort', 'web')),
+    `Service/${NS}/${FRONTEND.name}: spec.ports[0].targetPort:`],
+  ['ingress-backend: a missing Service', (f) => f('Ingress', INGRESS_NAME).addJsonPatch(JsonPatch.replace('/spec/rules/0/http/paths/0/backend/service/name', 'frontend')),
+    `Ingress/${NS}/${INGRESS_NAME}: spec.rules[0].http.paths[0].backend.service.name:`],
+  ['ingress-backend: a missing Service port', (f) => f('Ingress', INGRESS_NAME).addJsonPatch(JsonPatch.replace('/spec/rules/0/http/paths/1/backend/service/port/number', SERVICE_PORT + 1)),
+    `Ingress/${NS}/${INGRESS_NAME}: spec.rules[0].http.paths[1].backend.service.port.number:`],
+  ['headless-service: a StatefulSet behind a ClusterIP Service', (f) => f('Service', DATABASE.name).addJsonPatch(JsonPatch.remove('/spec/clusterIp')),
+    `StatefulSet/${NS}/${DATABASE.name}: spec.serviceName:`],
+  ['configmap-ref: a ConfigMap that is not in the output', (f) => f('Deployment', FRONTEND.name).addJsonPatch(JsonPatch.replace(`${POD}/containers/0/envFrom/0/configMapRef/name`, 'frontend-settings')),
+    `Deployment/${NS}/${FRONTEND.name}: spec.template.spec.containers[0].envFrom[0].configMapRef.name:`],
+  ['network-policy-selector: a policy for pods that do not exist', (f) => f('NetworkPolicy', BACKEND.name).addJsonPatch(JsonPatch.replace('/spec/podSelector/matchLabels/app.kubernetes.io~1name', `${BACKEND.name}-typo`)),
+    `NetworkPolicy/${NS}/${BACKEND.name}: spec.podSelector:`],
+  ['namespace: an object outside the namespace', (f) => f('ConfigMap', BACKEND.name).addJsonPatch(JsonPatch.remove('/metadata/namespace')),
+    `ConfigMap/${BACKEND.name}: metadata.namespace:`],
+  ['duplicate: two objects with one name', (f) => f('ServiceAccount', JOBS.migrate).addJsonPatch(JsonPatch.replace('/metadata/name', BACKEND.name)),
+    `ServiceAccount/${NS}/${BACKEND.name}: metadata.name:`],
 ];
 
 test.each(cases)('%s', (name, breakIt, message) => {

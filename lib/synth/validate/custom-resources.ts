@@ -1,6 +1,6 @@
 /** Rule [crd-schema]: custom resources checked against the openAPIV3Schema of the vendored CRD they come from, as the API server checks them. */
 import { groupOf } from '../../objects/pods';
-import { customResourceIssues } from '../crd-schema';
+import { customResourceIssues } from '../crd';
 import type { Rule } from './context';
 import { BUILT_IN_GROUPS } from './schema';
 

@@ -1,7 +1,7 @@
 /**
  * Rule [schema]: built-in objects checked against the Kubernetes OpenAPI schema (kubernetes-models' validators).
  * Those schemas do not close objects, so a misspelled field of a built-in object is not found here; custom
- * resources are checked against their CRD, unknown fields included (crd-schema.ts).
+ * resources are checked against their CRD, unknown fields included (crd/).
  */
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
@@ -24,7 +24,8 @@ import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import type { KubeObject } from '../../objects/kube-object';
 import type { Issue, Rule } from './context';
-import { at, describe, isObject, list, obj, str } from '../../objects/json';
+import { describe, isObject, list, obj, str } from '../../objects/json';
+import { resolvePointer } from '../crd/issues';
 import { groupOf } from '../../objects/pods';
 
 interface ModelClass {
@@ -70,23 +71,6 @@ function schemaErrors(thrown: unknown): SchemaError[] {
     params: obj(e.params),
     message: str(e.message) ?? `fails "${String(e.keyword)}"`,
   }));
-}
-
-/** Resolves a JSON pointer against the object: the field path in message notation and the value found there. */
-function resolvePointer(root: unknown, pointer: string): { field: string; value: unknown } {
-  let field = '';
-  let value = root;
-  for (const raw of pointer.split('/').slice(1)) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (Array.isArray(value)) {
-      field = at(field, Number(key));
-      value = list(value)[Number(key)];
-    } else {
-      field = at(field, key);
-      value = obj(value)[key];
-    }
-  }
-  return { field, value };
 }
 
 function errorText(e: SchemaError): string {
