@@ -61,3 +61,24 @@ test('release, then diff, then a preview added and removed: state and dist/ alwa
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+test('`cdk8s synth` on a bad registry value: a one-line error, and dist/ byte for byte as it was', async () => {
+  const dir = await clone();
+  try {
+    const file = path.join(dir, 'lib', 'config', 'releases.json');
+    const releases = JSON.parse(fs.readFileSync(file, 'utf8'));
+    releases[PREVIEW_HOME].frontend = 'latest';
+    fs.writeFileSync(file, JSON.stringify(releases));
+    const before = await changed(dir);
+    const cli = path.join(root, 'node_modules', '.bin', 'cdk8s');
+    const failed = await exec(cli, ['synth', '--no-check-upgrade'], { cwd: dir }).then(() => undefined, (e: { code: number; stderr: string }) => e);
+    expect(failed?.code).not.toBe(0);
+    expect(failed?.stderr).toContain(`error: lib/config/releases.json: ${PREVIEW_HOME}.frontend: must be pinned`);
+    // The app says one line; the cdk8s CLI then adds a trace of its own about the failed command.
+    const frames = (failed?.stderr ?? '').split('\n').filter((l) => /^\s+at /.test(l));
+    expect(frames.filter((l) => !l.includes('cdk8s-cli') && !l.includes('node:'))).toEqual([]);
+    expect(await changed(dir)).toEqual(before);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
