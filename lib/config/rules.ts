@@ -92,7 +92,7 @@ export const memory = quantityAtLeast(4 * 2 ** 20, 'a memory size of at least 4M
 export const storage = quantityAtLeast(2 ** 20, 'a volume size of at least 1Mi, like 5Gi or 20G');
 
 /** A Go duration (time.ParseDuration), as metav1.Duration fields take it: `1h`, `30m`, `1h30m`, `10s`. */
-export const goDuration = z.string().regex(/^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/, {
+export const goDuration = z.string().regex(/^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|ms|s|m|h))+$/, {
   message: 'must be a Go duration like 1h, 30m or 1h30m',
 });
 
@@ -144,7 +144,12 @@ export const cronSchedule = z.string().superRefine((v, ctx) => {
 });
 
 /** An IANA time zone, as CronJob `timeZone` takes it; case counts (the controller loads it by file name). */
+let canonicalZones: ReadonlySet<string> | undefined;
+
 export const timeZone = z.string().superRefine((v, ctx) => {
+  // The canonical names are a cheap list to ask for; only another name needs a formatter, which loads ICU's zone data.
+  canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (canonicalZones.has(v)) return;
   let resolved: string | undefined;
   try {
     resolved = new Intl.DateTimeFormat('en-US', { timeZone: v }).resolvedOptions().timeZone;
