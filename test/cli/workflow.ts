@@ -15,11 +15,18 @@ const exec = promisify(execFile);
 const root = path.join(__dirname, '..', '..');
 const TAG = 'v1.1.2';
 
-/** A clone of HEAD beside the tests, sharing this checkout's installed packages. */
+/**
+ * A clone of HEAD beside the tests, with this checkout's installed packages linked one by one: its caches
+ * (bundle, validators) are its own, so it never races the tests that run this checkout's synth.
+ */
 async function clone(): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ov-clone-'));
   await exec('git', ['clone', '--quiet', '--no-hardlinks', root, dir]);
-  fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  const modules = path.join(dir, 'node_modules');
+  fs.mkdirSync(modules);
+  for (const name of fs.readdirSync(path.join(root, 'node_modules'))) {
+    if (name !== '.cache') fs.symlinkSync(path.join(root, 'node_modules', name), path.join(modules, name));
+  }
   return dir;
 }
 
