@@ -3,7 +3,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { backendSecretEnv, databasePassword, databaseSecretEnv, requiredSecrets } from '../config/secrets';
 import { backendSettings, frontendSettings } from '../config/settings';
-import { Environment, EnvironmentInput, ExternalDatabase, InClusterDatabase, parseEnvironment, placementOf } from '../config/types';
+import { Environment, EnvironmentInput, ExternalDatabase, InClusterDatabase, parseEnvironment, placementOf, sharesNamespace } from '../config/types';
 import { Backend } from './backend';
 import { DatabaseBackup } from './backup';
 import { Database } from './database';
@@ -50,7 +50,7 @@ export class OpenVault extends Chart {
     const namespace = env.namespace;
     const placement = placementOf(env);
     // A preview shares the demo's namespace: the demo's chart owns the Namespace and its default deny.
-    const ownsNamespace = placement.instance === namespace;
+    const ownsNamespace = !sharesNamespace(env);
 
     if (ownsNamespace) new k8s.KubeNamespace(this, 'namespace', {
       metadata: {
@@ -126,20 +126,10 @@ export class OpenVault extends Chart {
   private inClusterDatabase(env: Environment, db: InClusterDatabase): Reach {
     const placement = placementOf(env);
     const database = new Database(this, 'db', { placement, config: db, secretEnv: databaseSecretEnv(env) });
-    const password = [{ env: 'PGPASSWORD', secret: databasePassword(env) }];
-    if (db.seedFrom) {
-      new DatabaseSeed(this, 'seed', { placement, database: database.endpoint, source: { namespace: env.namespace, instance: db.seedFrom.instance }, name: db.name, user: db.user, password });
-    }
-    if (db.backup) {
-      new DatabaseBackup(this, 'backup', {
-        placement,
-        config: db.backup,
-        database: database.endpoint,
-        name: db.name,
-        user: db.user,
-        password,
-      });
-    }
+    // How the seed and the backups connect: as the database's own role.
+    const client = { placement, database: database.endpoint, name: db.name, user: db.user, password: [{ env: 'PGPASSWORD', secret: databasePassword(env) }] };
+    if (db.seedFrom) new DatabaseSeed(this, 'seed', { ...client, source: { namespace: env.namespace, instance: db.seedFrom.instance } });
+    if (db.backup) new DatabaseBackup(this, 'backup', { ...client, config: db.backup });
     return database.endpoint;
   }
 }

@@ -9,7 +9,7 @@ import releasesFile from './releases.json';
 import { Preview, previewEnvironment, previewName, previewsFileSchema } from './previews';
 import { imageTag } from './rules';
 import { EnvironmentInput } from './schema';
-import { ConfigError, Environment, parseEnvironment, registryProblems } from './types';
+import { ConfigError, Environment, parseEnvironment, registryProblems, sharesNamespace } from './types';
 
 /** What the operators settled on for ov-frontend and ov-wag (ov-deploy charts/openvault/values.yaml). */
 const WEB_RESOURCES = {
@@ -168,7 +168,7 @@ export function loadRegistry(entries: readonly EnvironmentInput[], previews: rea
     }
   };
   const environments = entries.flatMap(parse);
-  const home = environments.find((e) => e.namespace === PREVIEW_HOME && e.instance === undefined);
+  const home = environments.find((e) => e.namespace === PREVIEW_HOME && !sharesNamespace(e));
   const seen = new Set<string>();
   const built = previews.flatMap((p) => {
     const name = previewName(p);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { Environment, EnvironmentInput } from './schema';
+import { placementOf } from './types';
 
 /** Which tier each repository builds; its previews run `pr-<n>` for that tier and the demo's image for the other. */
 export const PREVIEW_REPOS = { 'ov-wag': 'backend', 'ov-frontend': 'frontend' } as const;
@@ -48,7 +49,7 @@ export function previewEnvironment(demo: Environment, preview: Preview): Environ
       name: demo.database.name,
       user: demo.database.user,
       keepVolume: false,
-      seedFrom: { instance: demo.instance ?? demo.namespace },
+      seedFrom: { instance: placementOf(demo).instance },
     },
     ingress,
     site: { ...demo.site, esIndex: name, s3Bucket: `${name}.${demo.site.s3Bucket}` },

@@ -108,6 +108,11 @@ export function placementOf(env: Environment): Placement {
   return { namespace: env.namespace, instance: env.instance ?? env.namespace };
 }
 
+/** Whether the environment is an instance in another's namespace (a preview), which owns neither the Namespace nor its default deny. */
+export function sharesNamespace(env: Environment): boolean {
+  return placementOf(env).instance !== env.namespace;
+}
+
 /** An object's name: `base`, or `base-<instance>` for an instance that shares its namespace. */
 export function suffixed(p: Placement, base: string): string {
   return p.instance === p.namespace ? base : `${base}-${p.instance}`;
@@ -131,7 +136,7 @@ export function siteUrl(env: Environment, host: string): string {
 function sharedResources(env: Environment): ReadonlyArray<readonly [string, string]> {
   return [
     // A preview shares the demo's namespace under an instance of its own.
-    env.instance === undefined ? ['namespace', env.namespace] : ['instance', `${env.instance} in ${env.namespace}`],
+    sharesNamespace(env) ? ['instance', `${placementOf(env).instance} in ${env.namespace}`] : ['namespace', env.namespace],
     ...publicHosts(env).map((h) => ['host', h] as const),
     ['search index', `${env.site.esIndex} on ${env.site.esUrl}`],
     ['S3 bucket', env.site.s3Bucket],
@@ -143,7 +148,7 @@ export function registryProblems(envs: readonly Environment[]): string[] {
   const owner = new Map<string, string>();
   const problems: string[] = [];
   envs.forEach((env, i) => {
-    const label = `${env.instance ?? env.namespace} (entry ${i + 1})`;
+    const label = `${placementOf(env).instance} (entry ${i + 1})`;
     for (const [what, value] of sharedResources(env)) {
       const key = `${what}\0${value}`;
       const first = owner.get(key);

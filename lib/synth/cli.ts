@@ -5,10 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENVIRONMENTS, environmentFor, NAMESPACES, PREVIEW_HOME, PREVIEWS } from '../config/environments';
-import { Environment } from '../config/types';
+import { Environment, placementOf, sharesNamespace } from '../config/types';
 import { formatSummary, SummaryRow } from '../report/summary';
 import { EXIT, fail, Io, parseOptions } from './exit';
-import { isPreview, Rendered, renderAll, renderEnvironment } from './render';
+import { manifestPath, Rendered, renderAll, renderEnvironment } from './render';
 import { writeAtomically } from './write';
 
 export { EXIT };
@@ -99,8 +99,8 @@ export function synthesize(registry: Registry, request: SynthRequest, vars: Node
   }
   if (!request.quiet) {
     const rows: SummaryRow[] = rendered.map((r) => ({
-      namespace: isPreview(r.env) ? `${r.env.namespace}/${r.env.instance}` : r.env.namespace,
-      file: path.join(request.outdir, files.find((f) => f.content === r.yaml)?.path ?? ''),
+      namespace: sharesNamespace(r.env) ? `${r.env.namespace}/${placementOf(r.env).instance}` : r.env.namespace,
+      file: path.join(request.outdir, manifestPath(r.env)),
       objects: r.objects,
       bytes: Buffer.byteLength(r.yaml),
     }));

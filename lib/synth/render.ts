@@ -5,7 +5,7 @@
 import { App, Chart } from 'cdk8s';
 import { ArgoCdApplication, manifestFile, PreviewApplicationSet, previewFile } from '../chart/argocd';
 import { OpenVault } from '../chart/open-vault';
-import { Environment } from '../config/types';
+import { Environment, placementOf, sharesNamespace } from '../config/types';
 import { KubeObject } from '../objects/kube-object';
 import { renderTopology } from '../report/topology/page';
 import { assertValid, ValidationError, Violation } from './validate';
@@ -30,7 +30,7 @@ function objectsOf(make: (app: App) => Chart): KubeObject[] {
 }
 
 export function buildObjects(env: Environment): KubeObject[] {
-  return objectsOf((app) => new OpenVault(app, env.instance ?? env.namespace, { env }));
+  return objectsOf((app) => new OpenVault(app, placementOf(env).instance, { env }));
 }
 
 /** The environment's Argo CD Application (a namespace of the registry; previews come from the ApplicationSet). */
@@ -50,16 +50,19 @@ export function renderEnvironment(env: Environment): Rendered {
   return { env, objects, yaml: toYaml(...objects) };
 }
 
-export const isPreview = (env: Environment) => env.instance !== undefined && env.instance !== env.namespace;
+/** Where an environment's manifest goes: a namespace's own file, or a preview's in its folder. */
+export function manifestPath(env: Environment): string {
+  return sharesNamespace(env) ? previewFile(placementOf(env).instance) : manifestFile(env.namespace);
+}
 
 /** The files of one rendered environment: a namespace's manifest, topology page and Application; a preview's manifest. */
 export function filesOf(r: Rendered, hasPreviews: boolean): RenderedFile[] {
   const { env } = r;
-  if (isPreview(env)) return [{ path: previewFile(env.instance!), content: r.yaml }];
+  if (sharesNamespace(env)) return [{ path: manifestPath(env), content: r.yaml }];
   const gitops = [applicationObject(env), ...(hasPreviews ? [previewSetObject(env)] : [])];
   assertValid(gitops);
   return [
-    { path: manifestFile(env.namespace), content: r.yaml },
+    { path: manifestPath(env), content: r.yaml },
     { path: `${env.namespace}.md`, content: renderTopology(env.namespace, r.objects) },
     { path: `argocd/${env.namespace}.yaml`, content: toYaml(gitops[0]) },
     ...(hasPreviews ? [{ path: `argocd/${env.namespace}-previews.yaml`, content: toYaml(gitops[1]) }] : []),
@@ -86,7 +89,7 @@ export function renderAll(envs: readonly Environment[], previewHome: string, ren
     const r = attempt(() => render(env));
     if (r) rendered.push(r);
   }
-  const files = rendered.flatMap((r) => attempt(() => filesOf(r, !isPreview(r.env) && r.env.namespace === previewHome)) ?? []);
+  const files = rendered.flatMap((r) => attempt(() => filesOf(r, !sharesNamespace(r.env) && r.env.namespace === previewHome)) ?? []);
   if (violations.length > 0) throw new ValidationError(violations);
   return { rendered, files };
 }
