@@ -13,14 +13,18 @@ const vm = require('node:vm');
 const root = path.join(__dirname, '..');
 const cacheDir = path.join(root, 'node_modules', '.cache', 'open-vault');
 
-/** The files a bundle is built from, relative to the project: what its cache key covers. */
+/**
+ * The files a bundle is built from, relative to the project: what its cache key covers. The state files
+ * (lib/config/*.json) are read at run time, not bundled, so a release or a preview rebuilds nothing;
+ * `bundled` refuses a bundle that takes in any other file of the project.
+ */
 function sources() {
   // A walk of its own: readdirSync's `recursive` option is several times slower.
   const walk = (dir, out) => {
     for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
       const file = path.join(dir, e.name);
       if (e.isDirectory()) walk(file, out);
-      else if (file.endsWith('.ts') || file.endsWith('.json')) out.push(file);
+      else if (file.endsWith('.ts')) out.push(file);
     }
     return out;
   };
@@ -92,7 +96,7 @@ function bundled(entry) {
   fs.mkdirSync(cacheDir, { recursive: true });
   for (const old of fs.readdirSync(cacheDir)) if (old.startsWith(`${name}-`)) fs.rmSync(path.join(cacheDir, old), { force: true });
   const tmp = `${outfile}.${process.pid}`;
-  const { outputFiles } = require('esbuild').buildSync({
+  const { outputFiles, metafile } = require('esbuild').buildSync({
     entryPoints: [path.join(root, entry)],
     bundle: true,
     platform: 'node',
@@ -100,11 +104,14 @@ function bundled(entry) {
     format: 'cjs',
     outfile,
     write: false,
+    metafile: true,
     logLevel: 'error',
     // Less to read and compile at every start; names are kept for stack traces.
     minifyWhitespace: true,
     minifySyntax: true,
   });
+  const uncovered = Object.keys(metafile.inputs).filter((f) => !f.startsWith('node_modules/') && !files.includes(f));
+  if (uncovered.length > 0) throw new Error(`scripts/bundle.js: ${uncovered.join(', ')} would be bundled but not be in the cache key`);
   fs.writeFileSync(tmp, asciiOnly(outputFiles[0].text));
   fs.renameSync(tmp, outfile);
   return outfile;

@@ -4,11 +4,10 @@
  * from the deployers' own setup name the upstream file; the rest are this project's choices.
  */
 import { z } from 'zod';
-import previewsFile from './previews.json';
-import releasesFile from './releases.json';
 import { Preview, previewEnvironment, previewName, previewsFileSchema } from './previews';
 import { imageTag } from './rules';
 import { EnvironmentInput } from './schema';
+import { committedState } from './state';
 import { ConfigError, Environment, parseEnvironment, registryProblems, sharesNamespace } from './types';
 
 /** What the operators settled on for ov-frontend and ov-wag (ov-deploy charts/openvault/values.yaml). */
@@ -29,14 +28,7 @@ const DB_RESOURCES = {
 export const releasesSchema = z.record(z.string(), z.object({ frontend: imageTag, backend: imageTag }).strict());
 export type Releases = z.output<typeof releasesSchema>;
 
-/** A state file's content checked by its schema; a ConfigError names the file and every bad entry. */
-export function checkedState<T extends z.ZodType>(file: string, schema: T, content: unknown): z.output<T> {
-  const parsed = schema.safeParse(content);
-  if (parsed.success) return parsed.data;
-  throw new ConfigError(parsed.error.issues.map((i) => `${file}: ${i.path.join('.') || '(file)'}: ${i.message}`).join('\n'));
-}
-
-const RELEASES = checkedState('lib/config/releases.json', releasesSchema, releasesFile);
+const RELEASES = committedState('releases.json', releasesSchema);
 
 /** The tags of a namespace from the releases file. */
 function tagsOf(namespace: string, releases: Releases): { frontend: string; backend: string } {
@@ -146,7 +138,7 @@ export function registryWith(releases: Releases): EnvironmentInput[] {
 /** The committed state: the releases and the previews. */
 export const STATE = {
   releases: RELEASES,
-  previews: checkedState('lib/config/previews.json', previewsFileSchema, previewsFile).previews,
+  previews: committedState('previews.json', previewsFileSchema).previews,
 } as const;
 
 /** The namespace that holds the previews. */

@@ -4,39 +4,18 @@
  * checks and renders the new registry in memory first, writes the state file only once that passed, and
  * puts it back if writing dist/ then fails: the state file and dist/ always agree.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkedState, loadRegistry, NAMESPACES, registryWith, Releases, releasesSchema } from '../config/environments';
+import { loadRegistry, NAMESPACES, registryWith, Releases, releasesSchema } from '../config/environments';
 import { Preview, previewName, previewsFileSchema, PREVIEW_REPOS, PreviewRepo } from '../config/previews';
 import { tagProblem } from '../config/rules';
+import { checkedState, readState, STATE_DIR } from '../config/state';
 import { ConfigError } from '../config/types';
 import { DEFAULT_OUTDIR, synthesize } from './cli';
 import { EXIT, fail, Io, parseOptions } from './exit';
 import { writeAtomically } from './write';
 
-/** Where the state files are, relative to the project. */
-export const STATE_DIR = path.join('lib', 'config');
-
 /** JSON as the state files hold it: two-space indent, a final newline. */
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-
-/** A state file as it is on disk now, checked by its schema (the registry's own copy was read at load). */
-function readState<T extends Parameters<typeof checkedState>[1]>(dir: string, file: string, schema: T) {
-  const where = path.join(dir, file);
-  let text: string;
-  try {
-    text = fs.readFileSync(where, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`cannot read ${where}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  let content: unknown;
-  try {
-    content = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${where}: not JSON: ${(error as Error).message}`);
-  }
-  return { text, value: checkedState(where, schema, content) };
-}
 
 /** Writes a state file, and gives back what puts the old one back. */
 function writeState(dir: string, file: string, content: string, old: string): { readonly write: () => void; readonly undo: () => void } {
@@ -145,7 +124,7 @@ export function preview(argv: readonly string[], vars: NodeJS.ProcessEnv, io: Io
     const next = action === 'add' ? [...current, wanted] : current.filter((p) => previewName(p) !== previewName(wanted));
     // Sorted by name (code units), so the file is the same whatever the order of the commands.
     next.sort((a, b) => (previewName(a) < previewName(b) ? -1 : previewName(a) > previewName(b) ? 1 : 0));
-    const file = checkedState('lib/config/previews.json', previewsFileSchema, { previews: next });
+    const file = checkedState(path.join(opts.stateDir, 'previews.json'), previewsFileSchema, { previews: next });
     const releases = readState(opts.stateDir, 'releases.json', releasesSchema).value;
     apply({ releases, previews: file.previews, file: 'previews.json', content: json(file), old: state.text }, opts, vars, io);
     return EXIT.ok;

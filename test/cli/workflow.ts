@@ -16,8 +16,9 @@ const root = path.join(__dirname, '..', '..');
 const TAG = 'v1.1.2';
 
 /**
- * A clone of HEAD beside the tests, with this checkout's installed packages linked one by one: its caches
- * (bundle, validators) are its own, so it never races the tests that run this checkout's synth.
+ * A clone of HEAD beside the tests, with this checkout's installed packages linked one by one. Its caches
+ * (bundle, validators) are its own, a copy of this checkout's taken now, so it never races the tests that
+ * run this checkout's synth; the entries are keyed by content, so a copy of them is as good as a build.
  */
 async function clone(): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ov-clone-'));
@@ -27,8 +28,13 @@ async function clone(): Promise<string> {
   for (const name of fs.readdirSync(path.join(root, 'node_modules'))) {
     if (name !== '.cache') fs.symlinkSync(path.join(root, 'node_modules', name), path.join(modules, name));
   }
+  const caches = path.join(root, 'node_modules', '.cache', 'open-vault');
+  if (fs.existsSync(caches)) fs.cpSync(caches, path.join(modules, '.cache', 'open-vault'), { recursive: true, filter: (f) => !f.endsWith('.tmp') });
   return dir;
 }
+
+/** The bundles of main.ts in the clone's cache (scripts/bundle.js names each by the content it is built from). */
+const bundles = (dir: string) => fs.readdirSync(path.join(dir, 'node_modules', '.cache', 'open-vault')).filter((f) => /^main-[0-9a-f]+\.js$/.test(f));
 
 async function changed(dir: string): Promise<string[]> {
   const { stdout } = await exec('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: dir });
@@ -43,6 +49,8 @@ test('release, then diff, then a preview added and removed: state and dist/ alwa
     const before = environmentFor(PREVIEW_HOME).backend.tag;
     await ov(dir, 'release', '--namespace', PREVIEW_HOME, '--backend-tag', TAG, '--quiet');
     const afterRelease = await changed(dir);
+    const built = bundles(dir);
+    expect(built).toHaveLength(1);
     expect(afterRelease).toContain('lib/config/releases.json');
     expect(afterRelease.filter((f) => f !== 'lib/config/releases.json' && !f.startsWith('dist/'))).toEqual([]);
 
@@ -64,6 +72,16 @@ test('release, then diff, then a preview added and removed: state and dist/ alwa
     expect(await changed(dir)).toEqual(withPreview);
     await ov(dir, 'preview', 'remove', 'ov-wag', '195', '--quiet');
     expect(await changed(dir)).toEqual(afterRelease);
+    // State is data: the releases and previews above were read at run time, by the one bundle built first.
+    expect(bundles(dir)).toEqual(built);
+
+    // A state file that is not JSON: one line naming it, exit 2, and dist/ as it was.
+    const previews = path.join(dir, 'lib', 'config', 'previews.json');
+    fs.writeFileSync(previews, '{ "previews": [');
+    const failed = await exec(process.execPath, ['scripts/synth.js', '--quiet'], { cwd: dir }).then(() => undefined, (e: { code: number; stderr: string }) => e);
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toMatch(/^error: lib\/config\/previews\.json: not JSON: [^\n]+\n$/);
+    expect((await changed(dir)).filter((f) => f.startsWith('dist/'))).toEqual(afterRelease.filter((f) => f.startsWith('dist/')));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

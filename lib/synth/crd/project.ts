@@ -2,17 +2,7 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-
-/** The project root: the nearest folder above this module (or its bundle, or the working folder) with crds/ and package.json. */
-export function projectRoot(): string {
-  for (const start of [__dirname, process.cwd()]) {
-    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-      if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'crds'))) return dir;
-      if (path.dirname(dir) === dir) break;
-    }
-  }
-  return process.cwd();
-}
+import { projectRoot } from '../../config/project';
 
 /**
  * Loads a package from the project's node_modules when it is needed, not through the bundler: ajv and js-yaml are

@@ -5,7 +5,7 @@ import { readCache, writeCache } from './cache';
 import { ajvVersion, compileStandalone, evaluate, generator, type Evaluated } from './compile';
 import { issueOf, sortedIssues, withoutNulls, type CrdIssue } from './issues';
 import { crdFiles, parseCrds, type CrdDocument, type CrdFile, type CrdInfo } from './load';
-import { projectRoot } from './project';
+import { projectRoot } from '../../config/project';
 
 export interface CrdOptions {
   /** The folder of CRD YAML files; default `crds/` of the project root. */

@@ -1,0 +1,14 @@
+/** Where the project is on disk, for what it reads at run time (state files, CRDs) from its sources or its bundle. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The project root: the nearest folder above this module (or its bundle, or the working folder) with crds/ and package.json. */
+export function projectRoot(): string {
+  for (const start of [__dirname, process.cwd()]) {
+    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+      if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'crds'))) return dir;
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  return process.cwd();
+}
