@@ -103,6 +103,7 @@ function bundled(entry) {
     target: 'node20',
     format: 'cjs',
     outfile,
+    absWorkingDir: root,
     write: false,
     metafile: true,
     logLevel: 'error',
@@ -110,7 +111,9 @@ function bundled(entry) {
     minifyWhitespace: true,
     minifySyntax: true,
   });
-  const uncovered = Object.keys(metafile.inputs).filter((f) => !f.startsWith('node_modules/') && !files.includes(f));
+  // Inputs are relative to `root`; installed packages may lie outside it (a linked node_modules).
+  const uncovered = Object.keys(metafile.inputs).map((f) => path.relative(root, path.resolve(root, f)))
+    .filter((f) => !f.startsWith(`..${path.sep}`) && !f.startsWith(`node_modules${path.sep}`) && !files.includes(f.split(path.sep).join('/')));
   if (uncovered.length > 0) throw new Error(`scripts/bundle.js: ${uncovered.join(', ')} would be bundled but not be in the cache key`);
   fs.writeFileSync(tmp, asciiOnly(outputFiles[0].text));
   fs.renameSync(tmp, outfile);
