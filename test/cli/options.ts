@@ -176,6 +176,22 @@ describe(`a bad tag for npm run release: one line naming it, exit ${USAGE_ERROR}
     expect(JSON.parse(fs.readFileSync(path.join(stateDir, 'releases.json'), 'utf8'))[DEMO.namespace].frontend).toBe(tag);
     expect(tree(outdir)[manifestFile(DEMO.namespace)]).toContain(`:${tag}\n`);
   });
+
+  test.each([
+    ['missing', 'releases.json', null, /^error: cannot read .*\/releases\.json: ENOENT$/],
+    ['not JSON', 'previews.json', '{ "previews": [', /^error: .*\/previews\.json: not JSON: /],
+  ] as const)('a state file %s: one line naming it', (_name, file, content, message) => {
+    if (content === null) fs.rmSync(path.join(stateDir, file));
+    else fs.writeFileSync(path.join(stateDir, file), content);
+    const before = tree(stateDir);
+    const r = releaseTag(['--frontend-tag', 'v1.1.0']);
+    expect(r.code).toBe(USAGE_ERROR);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr.trimEnd()).toMatch(message);
+    expect(r.stderr).toContain(path.join(stateDir, file));
+    expect(tree(stateDir)).toEqual(before);
+    expect(tree(outdir)).toEqual({});
+  });
 });
 
 describe('output', () => {
