@@ -7,3 +7,4 @@ import './cli/entry-points';
 import './cli/options';
 import './cli/validation-failure';
 import './cli/commands';
+import './cli/bundle';
