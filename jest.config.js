@@ -1,14 +1,17 @@
 /** Tests run the TypeScript sources through swc (transpile only); `tsc --noEmit` type-checks once. */
 const fs = require('node:fs');
 
-// Scratch folders (os.tmpdir()) in memory where the machine has it, unless TMPDIR says otherwise: the writer's
-// tests fsync at every step, and on a disk each fsync waits for the device. Set here, before the workers start,
-// so that they and every process a test starts inherit it.
+// Scratch folders (os.tmpdir()) in memory where the machine has a roomy one, unless TMPDIR says otherwise: the
+// writer's tests fsync at every step, and on a disk each fsync waits for the device. Set here, before the workers
+// start, so that they and every process a test starts inherit it. The suites hold a PostgreSQL cluster and two
+// clones at once; a container's small /dev/shm (64 MiB by default) is passed over.
 const SHM = '/dev/shm';
+const SHM_NEEDED = 1024 ** 3;
 if (!process.env.TMPDIR) {
   try {
     fs.accessSync(SHM, fs.constants.W_OK);
-    if (fs.statSync(SHM).isDirectory()) process.env.TMPDIR = SHM;
+    const { bavail, bsize } = fs.statfsSync(SHM);
+    if (fs.statSync(SHM).isDirectory() && bavail * bsize >= SHM_NEEDED) process.env.TMPDIR = SHM;
   } catch {
     // no tmpfs here: os.tmpdir() as it is
   }
@@ -22,4 +25,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
+  // With the project's other caches, not in the scratch folder above.
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
 };

@@ -16,7 +16,7 @@ const cacheDir = path.join(root, 'node_modules', '.cache', 'open-vault');
 /**
  * The files a bundle is built from, relative to the project: what its cache key covers. The state files
  * (lib/config/*.json) are read at run time, not bundled, so a release or a preview rebuilds nothing;
- * `bundled` refuses a bundle that takes in any other file of the project.
+ * `bundled` refuses a bundle that takes in a file of the project (outside node_modules) not listed here.
  */
 function sources() {
   // A walk of its own: readdirSync's `recursive` option is several times slower.
@@ -30,7 +30,9 @@ function sources() {
   };
   const ts = (dir) => walk(dir, []).sort();
   // This file too: how the bundle is built (its esbuild options) is part of what it is.
-  return ['main.ts', 'package-lock.json', 'scripts/bundle.js', ...ts('lib'), ...ts('imports')];
+  // The configuration esbuild reads (tsconfig.json, package.json) is as much an input as the code.
+  const settings = ['package.json', 'package-lock.json', 'tsconfig.json'].filter((f) => fs.existsSync(path.join(root, f)));
+  return ['main.ts', ...settings, 'scripts/bundle.js', ...ts('lib'), ...ts('imports')];
 }
 
 const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
@@ -106,7 +108,8 @@ function bundled(entry) {
     absWorkingDir: root,
     write: false,
     metafile: true,
-    logLevel: 'error',
+    // Its errors are thrown, and `load` reports them in one line.
+    logLevel: 'silent',
     // Less to read and compile at every start; names are kept for stack traces.
     minifyWhitespace: true,
     minifySyntax: true,
@@ -143,7 +146,17 @@ function readSource(file) {
  * holding every function that run compiled.
  */
 function load(entry) {
-  const file = bundled(entry);
+  let file;
+  try {
+    file = bundled(entry);
+  } catch (error) {
+    // A bundle that cannot be built is a fault of the code: one line and exit 70, as lib/synth/exit.ts has it.
+    const first = error && Array.isArray(error.errors) ? error.errors[0] : undefined;
+    const where = first && first.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : '';
+    process.stderr.write(`error: cannot build ${entry}: ${where}${first ? first.text : String(error && error.message).split('\n')[0]}\n`);
+    process.exitCode = 70;
+    return undefined;
+  }
   const cacheFile = `${file}.v8-${process.version}`;
   let cachedData;
   try {

@@ -40,8 +40,8 @@ export const CONTRACT = {
   /** The seed's namespaces; others may be registered. */
   namespaces: ['ov', 'ov-demo'],
   productionHost: 'openvault.wgbh.org',
-  /** README, Command line: "Exit codes of every command: `0` done; `1` ... validation; `2` a bad option ...; `3` the machine refused". */
-  exit: { done: 0, invalid: 1, usage: 2, machine: 3 },
+  /** README, Command line: "Exit codes of every command: `0` done; `1` ... validation; `2` a bad option ...; `3` the machine refused; `70` a fault of this program". */
+  exit: { done: 0, invalid: 1, usage: 2, machine: 3, internal: 70 },
 } as const;
 
 export function find(objects: readonly Obj[], kind: string, name: string): Obj {

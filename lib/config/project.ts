@@ -12,3 +12,14 @@ export function projectRoot(): string {
   }
   return process.cwd();
 }
+
+/**
+ * A path in the project, the way a command takes and names it: relative to the working folder when that holds
+ * the project (`npm run` and `cdk8s synth` start in its root), else absolute. So the defaults of the commands are
+ * the project's own folders wherever they are started from, and messages name them as before.
+ */
+export function projectPath(...segments: string[]): string {
+  const full = path.join(projectRoot(), ...segments);
+  const relative = path.relative(process.cwd(), full);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : full;
+}

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
-import { projectRoot } from './project';
+import { projectPath } from './project';
 import { ConfigError } from './types';
 
 /** Where the state files are, relative to the project. */
@@ -20,26 +20,30 @@ export function checkedState<T extends z.ZodType>(file: string, schema: T, conte
 }
 
 /**
- * A state file as it is on disk now, checked by its schema. Messages name it `shown` (default: its path), and a
- * file that cannot be read or is not JSON is a ConfigError too.
+ * A state file as it is on disk now, checked by its schema; a file that cannot be read or is not JSON is a
+ * ConfigError too. A byte order mark is allowed, as editors may write one.
  */
-export function readState<T extends z.ZodType>(dir: string, file: string, schema: T, shown = path.join(dir, file)): { readonly text: string; readonly value: z.output<T> } {
+export function readState<T extends z.ZodType>(dir: string, file: string, schema: T): { readonly text: string; readonly value: z.output<T> } {
+  const shown = path.join(dir, file);
   let text: string;
   try {
-    text = fs.readFileSync(path.join(dir, file), 'utf8');
+    text = fs.readFileSync(shown, 'utf8');
   } catch (error) {
     throw new ConfigError(`cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   let content: unknown;
   try {
-    content = JSON.parse(text);
+    content = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new ConfigError(`${shown}: not JSON: ${(error as Error).message}`);
   }
   return { text, value: checkedState(shown, schema, content) };
 }
 
-/** A committed state file of this project, named as the project names it (`lib/config/<file>`). */
+/** Where the commands read and write the state files unless --state-dir says otherwise: the project's own. */
+export const stateDir = (): string => projectPath(STATE_DIR);
+
+/** A committed state file of this project. */
 export function committedState<T extends z.ZodType>(file: string, schema: T): z.output<T> {
-  return readState(path.join(projectRoot(), STATE_DIR), file, schema, path.join(STATE_DIR, file)).value;
+  return readState(stateDir(), file, schema).value;
 }

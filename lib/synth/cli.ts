@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENVIRONMENTS, environmentFor, NAMESPACES, PREVIEW_HOME, PREVIEWS } from '../config/environments';
+import { projectPath } from '../config/project';
 import { Environment, placementOf, sharesNamespace } from '../config/types';
 import { formatSummary, SummaryRow } from '../report/summary';
 import { EXIT, fail, Io, parseOptions } from './exit';
@@ -14,8 +15,9 @@ import { writeAtomically } from './write';
 export { EXIT };
 export type { Io };
 
-/** Where files go unless --outdir says otherwise. */
+/** Where files go unless --outdir says otherwise: the project's dist/, wherever the command starts. */
 export const DEFAULT_OUTDIR = 'dist';
+export const defaultOutdir = (): string => projectPath(DEFAULT_OUTDIR);
 /** The one file the cdk8s CLI gets in its own folder (CDK8S_OUTDIR): every namespace's objects, one stream. */
 export const CDK8S_STREAM = 'open-vault.k8s.yaml';
 
@@ -40,8 +42,8 @@ Environment:
   NO_COLOR       no colour in the summary
 
 Exit codes: 0 written; 1 the output failed validation; 2 a bad option, namespace or registry
-value; 3 the machine refused (a file, a folder, the disk, or another synth holding the lock).
-On 1, 2 and 3 nothing in the output folder has changed.
+value; 3 the machine refused (a file, a folder, the disk, or another synth holding the lock);
+70 a fault of this program. On 1, 2, 3 and 70 nothing in the output folder has changed.
 `;
 
 /** The files this tool owns in the output folder; anything else there is left alone. */
@@ -127,7 +129,7 @@ export function main(argv: readonly string[], vars: NodeJS.ProcessEnv, io: Io, r
     }
     synthesize(COMMITTED, {
       namespaces: values.namespace as string[] | undefined,
-      outdir: (values.outdir as string | undefined) ?? DEFAULT_OUTDIR,
+      outdir: (values.outdir as string | undefined) ?? defaultOutdir(),
       stdout: values.stdout as boolean | undefined,
       quiet: values.quiet as boolean | undefined,
     }, vars, io, render);

@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { loadRegistry, NAMESPACES, registryWith, Releases, releasesSchema } from '../config/environments';
 import { Preview, previewName, previewsFileSchema, PREVIEW_REPOS, PreviewRepo } from '../config/previews';
 import { tagProblem } from '../config/rules';
-import { checkedState, readState, STATE_DIR } from '../config/state';
+import { checkedState, readState, stateDir } from '../config/state';
 import { ConfigError } from '../config/types';
-import { DEFAULT_OUTDIR, synthesize } from './cli';
+import { DEFAULT_OUTDIR, defaultOutdir, synthesize } from './cli';
 import { EXIT, fail, Io, parseOptions } from './exit';
 import { writeAtomically } from './write';
 
@@ -135,8 +135,8 @@ export function preview(argv: readonly string[], vars: NodeJS.ProcessEnv, io: Io
 
 function options(values: Record<string, unknown>): { outdir: string; quiet: boolean; stateDir: string } {
   return {
-    outdir: (values.outdir as string | undefined) ?? DEFAULT_OUTDIR,
+    outdir: (values.outdir as string | undefined) ?? defaultOutdir(),
     quiet: Boolean(values.quiet),
-    stateDir: (values['state-dir'] as string | undefined) ?? STATE_DIR,
+    stateDir: (values['state-dir'] as string | undefined) ?? stateDir(),
   };
 }

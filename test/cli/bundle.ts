@@ -2,9 +2,11 @@
  * The bundler of the entry points (scripts/bundle.js), on a project of the test's own: its cache key covers
  * every project file it bundles, and it refuses one it would not cover (a JSON file of lib/, which is state).
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CONTRACT } from '../helpers';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -33,6 +35,9 @@ test('a bundle is named by its sources: an edit of one makes another, and the sa
     const second = bundler(dir).bundled('main.ts');
     expect(second).not.toBe(first);
     expect(fs.readFileSync(second, 'utf8')).toContain('2');
+    // esbuild reads tsconfig.json: it is an input like the code
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), '{ "compilerOptions": { "target": "es2020" } }\n');
+    expect(bundler(dir).bundled('main.ts')).not.toBe(second);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -43,6 +48,17 @@ test('a JSON file of lib/ bundled into the code is refused, named: its cache key
   try {
     expect(() => bundler(dir).bundled('main.ts')).toThrow(/lib\/state\.json would be bundled but not be in the cache key/);
     expect(fs.readdirSync(path.join(dir, 'node_modules', '.cache', 'open-vault')).filter((f) => f.endsWith('.js'))).toEqual([]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a source that does not build: one line naming the file, and the exit code of an internal fault', () => {
+  const dir = project({ 'main.ts': "import { x } from './lib/x';\nexport const y = x;\n", 'lib/x.ts': 'export const x = ;\n' });
+  try {
+    const r = spawnSync(process.execPath, ['-e', "require('./scripts/bundle').load('main.ts')"], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(CONTRACT.exit.internal);
+    expect(r.stderr).toMatch(/^error: cannot build main\.ts: lib\/x\.ts:1:\d+: [^\n]+\n$/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -21,7 +21,16 @@ function capture() {
   return { io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } }, out, err };
 }
 
-const temp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ov-cmd-'));
+const temps: string[] = [];
+/** A folder of the test's own, removed when the suite ends. */
+const temp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ov-cmd-'));
+  temps.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true });
+});
 const root = path.join(__dirname, '..', '..');
 
 /** The state files as committed, in a folder of the test's own. */

@@ -105,11 +105,12 @@ test('the README documents exactly the exit codes the tests hold the commands to
   const sentence = /Exit codes of every command: ([^]*?)\. Each failure/.exec(readmeSection('Command line'))?.[1].replace(/\s+/g, ' ');
   expect(sentence).toBeDefined();
   const documented = Object.fromEntries([...sentence!.matchAll(/`(\d+)` ([^;]+)/g)].map((m) => [Number(m[1]), m[2]]));
-  const { done, invalid, usage, machine } = CONTRACT.exit;
-  expect(Object.keys(documented).map(Number)).toEqual([done, invalid, usage, machine]);
+  const { done, invalid, usage, machine, internal } = CONTRACT.exit;
+  expect(Object.keys(documented).map(Number)).toEqual([done, invalid, usage, machine, internal]);
   expect(documented[invalid]).toMatch(/validation/);
   expect(documented[usage]).toMatch(/a bad option, namespace/);
   expect(documented[machine]).toMatch(/the machine refused/);
+  expect(documented[internal]).toMatch(/a fault of this program/);
 });
 
 describe(`bad input: one line naming the value and what is allowed, exit ${USAGE_ERROR}, nothing written`, () => {

@@ -16,9 +16,31 @@ const root = path.join(__dirname, '..', '..');
 const TAG = 'v1.1.2';
 
 /**
+ * A copy of the cache folder `from`, file by file, taken while other processes may write to it: they write by
+ * rename, so each file copied is whole, and one renamed or removed meanwhile is left out.
+ */
+function copyCaches(from: string, to: string): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(from, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  fs.mkdirSync(to, { recursive: true });
+  for (const e of entries) {
+    try {
+      if (e.isDirectory()) copyCaches(path.join(from, e.name), path.join(to, e.name));
+      else fs.copyFileSync(path.join(from, e.name), path.join(to, e.name));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
+/**
  * A clone of HEAD beside the tests, with this checkout's installed packages linked one by one. Its caches
- * (bundle, validators) are its own, a copy of this checkout's taken now, so it never races the tests that
- * run this checkout's synth; the entries are keyed by content, so a copy of them is as good as a build.
+ * (bundle, validators) are its own, a copy of this checkout's, so it never races the tests that run this
+ * checkout's synth; entries are keyed by content, so a copy is as good as a build.
  */
 async function clone(): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ov-clone-'));
@@ -28,8 +50,7 @@ async function clone(): Promise<string> {
   for (const name of fs.readdirSync(path.join(root, 'node_modules'))) {
     if (name !== '.cache') fs.symlinkSync(path.join(root, 'node_modules', name), path.join(modules, name));
   }
-  const caches = path.join(root, 'node_modules', '.cache', 'open-vault');
-  if (fs.existsSync(caches)) fs.cpSync(caches, path.join(modules, '.cache', 'open-vault'), { recursive: true, filter: (f) => !f.endsWith('.tmp') });
+  copyCaches(path.join(root, 'node_modules', '.cache', 'open-vault'), path.join(modules, '.cache', 'open-vault'));
   return dir;
 }
 
