@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ENVIRONMENTS, NAMESPACES } from '../../lib/config/environments';
 import { manifestFile } from '../../lib/chart/argocd';
-import { main, USAGE } from '../../lib/synth/cli';
+import { DEFAULT_OUTDIR, defaultOutdir, main, USAGE } from '../../lib/synth/cli';
+import { STATE_DIR, stateDir } from '../../lib/config/state';
 import { release } from '../../lib/synth/state';
 import { writeAtomically } from '../../lib/synth/write';
 import { CONTRACT, DEMO, escapeRegExp, objectsOf, ofKind, outputFiles, PRODUCTION, readmeSection, tree } from '../helpers';
@@ -178,6 +179,12 @@ describe(`a bad tag for npm run release: one line naming it, exit ${USAGE_ERROR}
     expect(tree(outdir)[manifestFile(DEMO.namespace)]).toContain(`:${tag}\n`);
   });
 
+  test('a state file that starts with a byte order mark, as some editors write it, is read', () => {
+    const file = path.join(stateDir, 'releases.json');
+    fs.writeFileSync(file, `\uFEFF${fs.readFileSync(file, 'utf8')}`);
+    expect(releaseTag(['--frontend-tag', DEMO.frontend.tag]).code).toBe(DONE);
+  });
+
   test.each([
     ['missing', 'releases.json', null, /^error: cannot read .*\/releases\.json: ENOENT$/],
     ['not JSON', 'previews.json', '{ "previews": [', /^error: .*\/previews\.json: not JSON: /],
@@ -185,7 +192,7 @@ describe(`a bad tag for npm run release: one line naming it, exit ${USAGE_ERROR}
     if (content === null) fs.rmSync(path.join(stateDir, file));
     else fs.writeFileSync(path.join(stateDir, file), content);
     const before = tree(stateDir);
-    const r = releaseTag(['--frontend-tag', 'v1.1.0']);
+    const r = releaseTag(['--frontend-tag', DEMO.frontend.tag]);
     expect(r.code).toBe(USAGE_ERROR);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr.trimEnd()).toMatch(message);
@@ -196,6 +203,22 @@ describe(`a bad tag for npm run release: one line naming it, exit ${USAGE_ERROR}
 });
 
 describe('output', () => {
+  test("the default output and state folders are the project's own, from whatever folder a command starts", () => {
+    const here = process.cwd();
+    const project = path.join(__dirname, '..', '..');
+    try {
+      process.chdir(project);
+      expect([defaultOutdir(), stateDir()]).toEqual([DEFAULT_OUTDIR, STATE_DIR]);
+      for (const elsewhere of [os.tmpdir(), path.join(project, 'lib')]) {
+        process.chdir(elsewhere);
+        // named relative to the working folder when inside it, else in full; always the project's
+        expect([defaultOutdir(), stateDir()].map((p) => path.resolve(p))).toEqual([path.join(project, DEFAULT_OUTDIR), path.join(project, STATE_DIR)]);
+      }
+    } finally {
+      process.chdir(here);
+    }
+  });
+
   test('a full synth removes the files of an environment that no longer exists, and nothing else', () => {
     startFromFullSynth();
     const gone = ['ov-old.k8s.yaml', 'ov-old.md', 'argocd/ov-old.yaml', 'notes.txt'];
