@@ -2,15 +2,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/** The nearest folder from `start` up with crds/ and package.json. */
+function rootAbove(start: string): string | undefined {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'crds'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The root above this module (or its bundle), looked up once: the state files, the CRDs and the defaults all ask. */
+let moduleRoot: string | null | undefined;
+
 /** The project root: the nearest folder above this module (or its bundle, or the working folder) with crds/ and package.json. */
 export function projectRoot(): string {
-  for (const start of [__dirname, process.cwd()]) {
-    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-      if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'crds'))) return dir;
-      if (path.dirname(dir) === dir) break;
-    }
-  }
-  return process.cwd();
+  if (moduleRoot === undefined) moduleRoot = rootAbove(__dirname) ?? null;
+  return moduleRoot ?? rootAbove(process.cwd()) ?? process.cwd();
 }
 
 /**

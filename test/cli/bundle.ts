@@ -10,6 +10,16 @@ import { CONTRACT } from '../helpers';
 
 const root = path.join(__dirname, '..', '..');
 
+/** Runs `check` on a project with this bundler, esbuild linked in, and `files` (path → text); removes it after. */
+function inProject(files: Record<string, string>, check: (dir: string) => void): void {
+  const dir = project(files);
+  try {
+    check(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A project with this bundler, esbuild linked in, and `files` (path → text). */
 function project(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ov-bundle-'));
@@ -27,8 +37,7 @@ function project(files: Record<string, string>): string {
 const bundler = (dir: string) => require(path.join(dir, 'scripts', 'bundle.js')) as { bundled(entry: string): string };
 
 test('a bundle is named by its sources: an edit of one makes another, and the same sources the same name', () => {
-  const dir = project({ 'main.ts': "import { x } from './lib/x';\nexport const y = x;\n", 'lib/x.ts': 'export const x = 1;\n' });
-  try {
+  inProject({ 'main.ts': "import { x } from './lib/x';\nexport const y = x;\n", 'lib/x.ts': 'export const x = 1;\n' }, (dir) => {
     const first = bundler(dir).bundled('main.ts');
     expect(bundler(dir).bundled('main.ts')).toBe(first);
     fs.writeFileSync(path.join(dir, 'lib', 'x.ts'), 'export const x = 2;\n');
@@ -38,28 +47,20 @@ test('a bundle is named by its sources: an edit of one makes another, and the sa
     // esbuild reads tsconfig.json: it is an input like the code
     fs.writeFileSync(path.join(dir, 'tsconfig.json'), '{ "compilerOptions": { "target": "es2020" } }\n');
     expect(bundler(dir).bundled('main.ts')).not.toBe(second);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a JSON file of lib/ bundled into the code is refused, named: its cache key would not see it change', () => {
-  const dir = project({ 'main.ts': "import data from './lib/state.json';\nexport const y = data;\n", 'lib/state.json': '{"a":1}\n' });
-  try {
+  inProject({ 'main.ts': "import data from './lib/state.json';\nexport const y = data;\n", 'lib/state.json': '{"a":1}\n' }, (dir) => {
     expect(() => bundler(dir).bundled('main.ts')).toThrow(/lib\/state\.json would be bundled but not be in the cache key/);
     expect(fs.readdirSync(path.join(dir, 'node_modules', '.cache', 'open-vault')).filter((f) => f.endsWith('.js'))).toEqual([]);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a source that does not build: one line naming the file, and the exit code of an internal fault', () => {
-  const dir = project({ 'main.ts': "import { x } from './lib/x';\nexport const y = x;\n", 'lib/x.ts': 'export const x = ;\n' });
-  try {
+  inProject({ 'main.ts': "import { x } from './lib/x';\nexport const y = x;\n", 'lib/x.ts': 'export const x = ;\n' }, (dir) => {
     const r = spawnSync(process.execPath, ['-e', "require('./scripts/bundle').load('main.ts')"], { cwd: dir, encoding: 'utf8' });
     expect(r.status).toBe(CONTRACT.exit.internal);
     expect(r.stderr).toMatch(/^error: cannot build main\.ts: lib\/x\.ts:1:\d+: [^\n]+\n$/);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
