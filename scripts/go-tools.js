@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// Builds the Go programs the tests run (the test control plane, the reviewers' linter, Argo CD's sync engine)
+// from their modules in test/<name>/, each pinned by its go.mod and go.sum. A build is kept in the user's
+// cache, keyed by everything that goes into it (sources, go.mod, go.sum, the Go version), so a second run on
+// any clone of the same sources builds nothing. Usage: node scripts/go-tools.js [name...]; prints each path.
+'use strict';
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const root = path.join(__dirname, '..');
+/** Each tool: its module folder under test/ and what a first build costs on a 2-core machine. */
+const TOOLS = {
+  cluster: { first: 'about 8 minutes' },
+};
+
+function cacheRoot() {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'open-vault', 'go');
+}
+
+function sources(dir) {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.go$|^go\.(mod|sum)$/.test(e.name))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+function key(dir, goVersion) {
+  const hash = crypto.createHash('sha256').update(`${goVersion}\0${process.platform}/${process.arch}\0`);
+  for (const file of sources(dir)) hash.update(`${path.relative(dir, file)}\0`).update(fs.readFileSync(file)).update('\0');
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** The path of the named tool's binary, built first if this exact source has not been built here before. */
+function tool(name, log = (line) => process.stderr.write(`${line}\n`)) {
+  if (!TOOLS[name]) throw new Error(`unknown Go tool ${JSON.stringify(name)}: one of ${Object.keys(TOOLS).join(', ')}`);
+  const dir = path.join(root, 'test', name);
+  const goVersion = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim();
+  const out = path.join(cacheRoot(), `${name}-${key(dir, goVersion)}`);
+  const binary = path.join(out, name);
+  if (fs.existsSync(binary)) return binary;
+  log(`go build test/${name} (${goVersion}; a first build on an empty Go cache takes ${TOOLS[name].first})`);
+  fs.mkdirSync(out, { recursive: true });
+  const partial = `${binary}.partial-${process.pid}`;
+  execFileSync('go', ['build', '-trimpath', '-pgo=off', '-o', partial, '.'], {
+    cwd: dir,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
+  });
+  fs.renameSync(partial, binary);
+  return binary;
+}
+
+module.exports = { tool, TOOLS };
+
+if (require.main === module) {
+  const names = process.argv.slice(2);
+  for (const name of names.length ? names : Object.keys(TOOLS)) process.stdout.write(`${tool(name)}\n`);
+}
