@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadAll } from 'js-yaml';
 import { STATE } from '../lib/config/environments';
+import { DATABASE, FRONTEND } from '../lib/config/images';
 import { previewName, PreviewRepo, PREVIEW_REPOS } from '../lib/config/previews';
 import { preview } from '../lib/synth/state';
 import { codeSpans, CONTRACT, markdownTable, Obj, podTemplate, readmeSection } from './helpers';
@@ -22,8 +23,8 @@ const KUBERNETES_VERSION = 'v1.28';
 
 /** The user an image declares for itself (its Dockerfile's USER, or the account its files belong to). */
 const IMAGE_USERS: Readonly<Record<string, number>> = {
-  'ghcr.io/wgbh-mla/ov-frontend': CONTRACT.frontend.user,
-  postgres: CONTRACT.database.user,
+  [FRONTEND.repository]: CONTRACT.frontend.user,
+  [DATABASE.repository]: CONTRACT.database.user,
 };
 
 const repositoryOf = (image: string) => image.replace(/@sha256:[0-9a-f]{64}$/, '').replace(/:[^:/]+$/, '');
