@@ -38,8 +38,8 @@ export const BACKEND = {
   port: 8000,
   // ov_wag/api.py
   healthPath: '/api/v2/health/',
-  // Dockerfile sets no USER; its files are world-readable, so any non-root uid runs it: one above 10000,
-  // which no account of a node uses.
+  // Dockerfile sets no USER; its files are world-readable, so any non-root uid runs it: one above 10000, clear
+  // of the range a node's own accounts are given (kube-score's container-security-context-user-group-id).
   runAs: { user: 10001, group: 10001 },
 } as const satisfies ImageFacts & { healthPath: string };
 
