@@ -10,7 +10,7 @@ import { Placement, RestartConfig, Schedule, suffixed } from '../config/types';
 import { Identity, labels, meta } from './labels';
 import { k8s } from './k8s';
 import { DNS, https, IpBlock, Reach, Reachability } from './network';
-import { ContainerProps, hardenedPod, serviceAccount, TMP } from './pod';
+import { ContainerProps, hardenedPod, JOB_DISK, serviceAccount, TMP } from './pod';
 
 /** Longest object name that can also be a label value (Job names become the pods' `job-name` label). */
 const MAX_NAME = 63;
@@ -172,7 +172,10 @@ class BackendRestart extends Construct {
                 command: ['kubectl', 'rollout', 'restart', `deployment/${name(BACKEND.name)}`, '--namespace', placement.namespace],
                 // kubectl keeps its discovery cache under $HOME/.kube.
                 env: [{ name: 'HOME', value: TMP.path }],
-                resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+                resources: {
+                  requests: { cpu: '10m', memory: '32Mi', 'ephemeral-storage': JOB_DISK.request },
+                  limits: { cpu: '200m', memory: '128Mi', 'ephemeral-storage': JOB_DISK.limit },
+                },
                 writable: [TMP],
               },
             ],

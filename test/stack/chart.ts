@@ -130,15 +130,16 @@ describe.each(CASES)('namespace %s', (namespace, env) => {
     expect(ingress.spec.tls).toEqual(tls.mode === 'off' ? undefined : [{ hosts: [env.host], secretName: tlsSecretName(tls, env.host) }]);
   });
 
-  test('probes check the health paths the images serve, on the port they listen on', () => {
+  test('probes check the health paths the images serve (liveness: that the port accepts connections), on the port they listen on', () => {
     const expected: [string, { port: number; healthPath: string }][] = [[FRONTEND.name, CONTRACT.frontend], [BACKEND.name, CONTRACT.backend]];
     for (const [name, { healthPath, port }] of expected) {
       const [c] = find(objects, 'Deployment', name).spec.template.spec.containers;
       const http = c.ports.find((p: any) => p.name === 'http');
       expect(http.containerPort).toBe(port);
-      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      for (const probe of ['startupProbe', 'readinessProbe']) {
         expect(c[probe].httpGet).toMatchObject({ path: healthPath, port: 'http' });
       }
+      expect(c.livenessProbe.tcpSocket).toEqual({ port: 'http' });
     }
     const pg = find(objects, 'StatefulSet', DATABASE.name).spec.template.spec.containers[0];
     expect(pg.ports).toEqual([expect.objectContaining({ containerPort: CONTRACT.database.port })]);

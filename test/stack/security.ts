@@ -9,6 +9,7 @@ import { BACKUP } from '../../lib/chart/backup';
 import { SEED } from '../../lib/chart/seed';
 import { POD_SECURITY_VERSION } from '../../lib/chart/open-vault';
 import { findViolations } from '../../lib/synth/validate';
+import { quantityValue } from '../../lib/config/rules';
 import {
   CONTRACT, containers, DEMO, escapeRegExp, externalDatabase, objectsOf, ofKind, podTemplate, PRODUCTION, README, readmeSecrets, variant, workloads,
 } from '../helpers';
@@ -90,14 +91,24 @@ describe.each(ALL)('%s', (_name, env) => {
     }
   });
 
-  test('every container has requests and limits, the registry\'s where it sets them, a pinned image and IfNotPresent', () => {
+  test('a pod\'s node disk limit covers the caps of its emptyDirs on disk at once, so only a cap evicts a runaway write', () => {
+    for (const { owner, spec } of pods) {
+      const caps = spec.volumes.filter((v: any) => v.emptyDir && v.emptyDir.medium !== 'Memory').reduce((sum: number, v: any) => sum + quantityValue(v.emptyDir.sizeLimit)!, 0);
+      // The pod's limit, as the kubelet counts it: its containers' sum, or an init container's if larger.
+      const disk = (c: any) => quantityValue(c.resources.limits['ephemeral-storage'])!;
+      const limit = Math.max(spec.containers.reduce((sum: number, c: any) => sum + disk(c), 0), ...(spec.initContainers ?? []).map(disk));
+      expect([owner, limit > caps]).toEqual([owner, true]);
+    }
+  });
+
+  test('every container has requests and limits, the registry\'s where it sets them, a pinned image, pulled Always unless immutable', () => {
     for (const { owner, name, spec } of pods) {
       for (const c of containers(spec)) {
-        expect(Object.keys(c.resources.requests).sort()).toEqual(['cpu', 'memory']);
-        expect(Object.keys(c.resources.limits).sort()).toEqual(['cpu', 'memory']);
+        expect(Object.keys(c.resources.requests).sort()).toEqual(['cpu', 'ephemeral-storage', 'memory']);
+        expect(Object.keys(c.resources.limits).sort()).toEqual(['cpu', 'ephemeral-storage', 'memory']);
         const configured = configuredResources(env, name);
         if (configured) expect([owner, c.name, c.resources]).toEqual([owner, c.name, configured]);
-        expect(c.imagePullPolicy).toBe('IfNotPresent');
+        expect([c.image, c.imagePullPolicy]).toEqual([c.image, /:v\d+\.\d+\.\d+$/.test(c.image) ? 'IfNotPresent' : 'Always']);
         expect(c.image).toMatch(/:[A-Za-z0-9_][A-Za-z0-9_.-]*$/);
         expect(c.image).not.toMatch(/:latest$/);
       }
