@@ -13,6 +13,7 @@ import { labels, meta } from './labels';
 import { k8s } from './k8s';
 import { DNS, Reachability } from './network';
 import { hardenedPod, quantity, serviceAccount, TMP } from './pod';
+import { KEEP } from './sync-order';
 
 export const BACKUP = { backup: 'db-backup', restore: 'db-restore' } as const;
 const MOUNT = '/backup';
@@ -30,7 +31,7 @@ export class DatabaseBackup extends Construct {
 
     // The dumps outlive the database's own volume; Argo CD never prunes them.
     new k8s.KubePersistentVolumeClaim(this, 'volume', {
-      metadata: meta(identity, BACKUP.backup, { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' }),
+      metadata: meta(identity, BACKUP.backup, KEEP),
       spec: {
         accessModes: ['ReadWriteOnce'],
         ...(config.storageClassName ? { storageClassName: config.storageClassName } : {}),

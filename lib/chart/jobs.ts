@@ -11,6 +11,7 @@ import { Identity, labels, meta } from './labels';
 import { k8s } from './k8s';
 import { DNS, https, IpBlock, Reach, Reachability } from './network';
 import { ContainerProps, hardenedPod, JOB_DISK, serviceAccount, TMP } from './pod';
+import { syncHook, WAVES } from './sync-order';
 
 /** Longest object name that can also be a label value (Job names become the pods' `job-name` label). */
 const MAX_NAME = 63;
@@ -30,18 +31,6 @@ export function migrationJobName(tag: string, template: k8s.PodTemplateSpec, pla
   if (name.length <= MAX_NAME) return name;
   return `${name.slice(0, MAX_NAME - 9).replace(/-+$/, '')}-${digest(name)}`;
 }
-
-/** Migrations run in the sync itself, with the workloads: for a database the sync creates (a preview's). */
-export const ARGOCD_SYNC_HOOK: Readonly<Record<string, string>> = {
-  'argocd.argoproj.io/hook': 'Sync',
-  'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-};
-
-/** Migrations run before anything else changes in a sync. */
-export const ARGOCD_PRESYNC_HOOK: Readonly<Record<string, string>> = {
-  'argocd.argoproj.io/hook': 'PreSync',
-  'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-} as const;
 
 /** The pod of a job run with the backend's image, settings and Secrets. */
 function backendJobPod(id: Identity, backend: Omit<ContainerProps, 'name'>, command: string[]): k8s.PodTemplateSpec {
@@ -83,8 +72,6 @@ export interface BackendJobsProps {
   readonly updateIndex: Schedule;
   /** @default no scheduled restart */
   readonly restart?: RestartConfig;
-  /** When Argo CD runs the migrations. @default ARGOCD_PRESYNC_HOOK, before anything else changes */
-  readonly hook?: Readonly<Record<string, string>>;
 }
 
 export class BackendJobs extends Construct {
@@ -98,7 +85,7 @@ export class BackendJobs extends Construct {
     new Reachability(this, 'migrate-reaches', { name: JOBS.migrate, reaches: [DNS, p.database] });
     const template = backendJobPod(migrate, p.backend, ['python', 'manage.py', 'migrate', '--noinput']);
     new k8s.KubeJob(this, 'migrate', {
-      metadata: { ...meta(migrate, JOBS.migrate, { ...(p.hook ?? ARGOCD_PRESYNC_HOOK) }), name: migrationJobName(p.tag, template, placement) },
+      metadata: { ...meta(migrate, JOBS.migrate, syncHook(WAVES.migrate)), name: migrationJobName(p.tag, template, placement) },
       spec: {
         backoffLimit: 3,
         activeDeadlineSeconds: 900,

@@ -9,8 +9,9 @@ import { DatabaseBackup } from './backup';
 import { Database } from './database';
 import { Frontend } from './frontend';
 import { PublicIngress } from './ingress';
-import { ARGOCD_SYNC_HOOK, BackendJobs } from './jobs';
-import { DatabaseSeed, SEED_WAVE, SYNC_WAVE } from './seed';
+import { BackendJobs } from './jobs';
+import { DatabaseSeed } from './seed';
+import { KEEP, PREREQUISITE_KINDS, SYNC_WAVE, WAVES } from './sync-order';
 import { labels } from './labels';
 import { k8s } from './k8s';
 import { inNamespace, NetworkPolicies, Reach } from './network';
@@ -58,8 +59,10 @@ export class OpenVault extends Chart {
     const ownsNamespace = !sharesNamespace(env);
 
     if (ownsNamespace) new k8s.KubeNamespace(this, 'namespace', {
+      // Deleting the Application or a prune leaves the namespace, and with it every claim of its data.
       metadata: {
         name: namespace,
+        annotations: { ...KEEP },
         labels: {
           ...labels({ name: 'open-vault', placement, component: 'namespace' }),
           // The cluster itself refuses any pod that is not "restricted".
@@ -76,7 +79,6 @@ export class OpenVault extends Chart {
 
     const db = env.database;
     const database = db.mode === 'statefulset' ? this.inClusterDatabase(env, db) : externalDatabase(namespace, db);
-    const seeded = db.mode === 'statefulset' && db.seedFrom !== undefined;
     const internet = env.network.egressCidrs;
     // The public's requests come from the ingress controller's pods only.
     const { controller } = env.ingress;
@@ -99,8 +101,6 @@ export class OpenVault extends Chart {
       internet,
       updateIndex: env.jobs.updateIndex,
       restart: env.jobs.restartBackend,
-      // A seeded database exists only once the sync has begun: migrate in it, after the seed.
-      ...(seeded ? { hook: ARGOCD_SYNC_HOOK } : {}),
     });
     new Frontend(this, 'frontend', {
       placement,
@@ -112,17 +112,18 @@ export class OpenVault extends Chart {
     });
     new PublicIngress(this, 'ingress', { placement, host: env.host, config: env.ingress });
     new NetworkPolicies(this, 'network', { placement, defaultDeny: ownsNamespace });
-    if (seeded) this.beforeTheSeed();
+    this.beforeTheJobs();
   }
 
   /**
-   * The seed Job runs as an Argo CD hook in the first wave, so what it needs is put in that wave too: the
-   * database, the ServiceAccounts and the NetworkPolicies (the namespace's default deny holds from the start).
+   * The seed and the migrations run as Argo CD hooks in waves of their own (./sync-order.ts): what they need
+   * comes in the wave before them, the database, the ServiceAccounts, the NetworkPolicies (the namespace's
+   * default deny holds from the start), the settings and the Secrets.
    */
-  private beforeTheSeed(): void {
+  private beforeTheJobs(): void {
     for (const o of this.node.findAll().filter(ApiObject.isApiObject)) {
-      if (['ServiceAccount', 'NetworkPolicy'].includes(o.kind) || o.node.scopes.some((s) => s instanceof Database)) {
-        o.metadata.addAnnotation(SYNC_WAVE, SEED_WAVE);
+      if (PREREQUISITE_KINDS.includes(o.kind) || o.node.scopes.some((s) => s instanceof Database)) {
+        o.metadata.addAnnotation(SYNC_WAVE, String(WAVES.prerequisites));
       }
     }
   }

@@ -1,7 +1,7 @@
 /**
  * The seed of a preview's database: on its first sync, a Job copies the demo's database into the new one
- * (`pg_dump | psql`), the way the deployers fill their previews. It runs as an Argo CD Sync hook in the
- * first wave, and copies only into an empty database, so later syncs leave the preview's data alone.
+ * (`pg_dump | psql`), the way the deployers fill their previews. It runs as an Argo CD Sync hook after the
+ * database is ready and before the migrations (./sync-order.ts), and copies only into an empty database, so later syncs leave the preview's data alone.
  */
 import { Construct } from 'constructs';
 import { DATABASE } from '../config/images';
@@ -11,11 +11,9 @@ import { labels, meta, selectorLabels } from './labels';
 import { k8s } from './k8s';
 import { DNS, inNamespace, Reach, Reachability } from './network';
 import { hardenedPod, serviceAccount, TMP } from './pod';
+import { syncHook, WAVES } from './sync-order';
 
 export const SEED = 'db-seed';
-export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
-/** Before the workloads' wave (0). */
-export const SEED_WAVE = '-1';
 
 /**
  * Waits for the new database, and copies the source into it only when it has no table yet. A failed dump
@@ -53,7 +51,7 @@ export class DatabaseSeed extends Construct {
     };
     new Reachability(this, 'reaches', { name: SEED, reaches: [DNS, props.database, source] });
     new k8s.KubeJob(this, 'job', {
-      metadata: meta(identity, SEED, { 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation', [SYNC_WAVE]: SEED_WAVE }),
+      metadata: meta(identity, SEED, syncHook(WAVES.seed)),
       spec: {
         backoffLimit: 2,
         activeDeadlineSeconds: 1800,

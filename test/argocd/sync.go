@@ -101,15 +101,19 @@ func syncApplication(ctx context.Context, kubeconfig string, app application, ma
 		return result, fmt.Errorf("reading the cluster: %w", err)
 	}
 	defer clusterCache.Invalidate()
+	isManaged := func(r *cache.Resource) bool { managed, _ := r.Info.(bool); return managed }
+	// A change of a managed object (a Job's status, a Deployment's) starts the next round early.
 	changed := make(chan struct{}, 1)
 	unsubscribe := clusterCache.OnResourceUpdated(func(newRes, oldRes *cache.Resource, _ map[kube.ResourceKey]*cache.Resource) {
+		if (newRes == nil || !isManaged(newRes)) && (oldRes == nil || !isManaged(oldRes)) {
+			return
+		}
 		select {
 		case changed <- struct{}{}:
 		default:
 		}
 	})
 	defer unsubscribe()
-	isManaged := func(r *cache.Resource) bool { managed, _ := r.Info.(bool); return managed }
 
 	digest := sha256.New()
 	for _, m := range manifests {
@@ -196,6 +200,7 @@ func syncApplication(ctx context.Context, kubeconfig string, app application, ma
 		}
 		phase, message, resources = syncCtx.GetState()
 		cleanup()
+		log.Info("round", "round", round, "phase", phase, "message", message, "seconds", time.Since(started).Seconds())
 		for _, r := range resources {
 			key := fmt.Sprintf("%s/%s", r.ResourceKey.String(), r.SyncPhase)
 			if _, seen := firstRound[key]; !seen {

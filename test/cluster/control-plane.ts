@@ -29,6 +29,8 @@ export interface ControlPlaneOptions {
   readonly controllers?: boolean;
   /** Runs kube-scheduler. @default false */
   readonly scheduler?: boolean;
+  /** Runs kwok (test/kwok): the nodes a test creates become fake nodes on which pods get Ready and Job pods complete. @default false */
+  readonly kwok?: boolean;
   /** Installs the vendored CRDs and Argo CD's namespace. @default true */
   readonly prerequisites?: boolean;
 }
@@ -52,10 +54,15 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-/** The binary built by scripts/go-tools.js (scripts/test.js builds it before jest starts). */
-export function clusterBinary(): string {
+/** A Go program of test/<name>, built by scripts/go-tools.js (scripts/test.js builds them all before jest starts). */
+export function tool(name: string): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { tool } = require('../../scripts/go-tools.js') as { tool(name: string): string };
+  const { tool: build } = require('../../scripts/go-tools.js') as { tool(name: string): string };
+  return build(name);
+}
+
+/** The control plane's binary. */
+export function clusterBinary(): string {
   return tool('cluster');
 }
 
@@ -151,7 +158,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         '--tls-cert-file=apiserver.crt', '--tls-private-key-file=apiserver.key', '--client-ca-file=ca.crt',
         '--service-account-issuer=https://kubernetes.default.svc', '--service-account-key-file=sa.pub',
         '--service-account-signing-key-file=sa.key', '--service-cluster-ip-range=10.96.0.0/16', '--authorization-mode=Node,RBAC',
-        `--cert-dir=${path.join(dir, 'certs')}`],
+        // A loopback address cannot be the `kubernetes` Service's endpoint (refused at start since 1.37); no pod calls it.
+        '--endpoint-reconciler-type=none', `--cert-dir=${path.join(dir, 'certs')}`],
     },
     ...(options.controllers ? [{
       name: 'kube-controller-manager',
@@ -164,7 +172,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       args: ['kube-scheduler', `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${await freePort()}`,
         `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`, `--cert-dir=${path.join(dir, 'certs')}`],
     }] : []),
-  ].map((p) => ({ name: p.name, command: binary, args: p.args }));
+    ...(options.kwok ? [{
+      name: 'kwok',
+      command: tool('kwok'),
+      // No --server-address: kwok then serves nothing (no logs or exec of its fake pods are needed).
+      args: [`--kubeconfig=${kubeconfig}`, '--manage-all-nodes', '--node-ip=127.0.0.1', '--cidr=10.244.0.0/16'],
+    }] : []),
+  ].map((p: { name: string; command?: string; args: string[] }) => ({ name: p.name, command: p.command ?? binary, args: p.args }));
   const specFile = path.join(dir, 'spec.json');
   fs.writeFileSync(specFile, JSON.stringify({ dir, processes }));
   const supervisor: ChildProcess = spawn(process.execPath, [path.join(__dirname, 'supervisor.js'), specFile], {
@@ -248,5 +262,11 @@ async function waitReady(plane: ControlPlane, dir: string): Promise<void> {
 async function installPrerequisites(plane: ControlPlane): Promise<void> {
   await plane.kubectlOk(['create', 'namespace', ARGO_CD_NAMESPACE]);
   await plane.kubectlOk(['apply', '--server-side', '--warnings-as-errors', ...CLUSTER_CRDS.flatMap((f) => ['-f', f])]);
-  await plane.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  // kubectl wait fails on a CRD whose status has no conditions yet (just created): ask again until it can judge.
+  for (let attempt = 1; ; attempt++) {
+    const r = await plane.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+    if (r.code === 0) return;
+    if (attempt === 50 || !/status\.conditions accessor error/.test(r.stderr)) throw new Error(`kubectl wait crd: ${r.stderr.trim()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

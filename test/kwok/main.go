@@ -29,7 +29,7 @@ var stages = []string{
 }
 
 func main() {
-	// kwok reads its stages from configuration files only: write them to one beside nothing else.
+	// kwok reads its stages from configuration files only: one in a folder of its own, gone once read.
 	dir, err := os.MkdirTemp("", "kwok-stages-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kwok:", err)
@@ -40,13 +40,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "kwok:", err)
 		os.Exit(1)
 	}
-	code := run(append(os.Args[1:], "--config="+stagesFile))
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(run(append(os.Args[1:], "--config="+stagesFile), func() { _ = os.RemoveAll(dir) }))
 }
 
-// run is kwok's cmd/kwok main, with the arguments given.
-func run(args []string) int {
+// run is kwok's cmd/kwok main, with the arguments given; loaded runs once the configuration is read.
+func run(args []string, loaded func()) int {
 	flagset := pflag.NewFlagSet("global", pflag.ContinueOnError)
 	flagset.ParseErrorsAllowlist.UnknownFlags = true
 	flagset.Usage = func() {}
@@ -55,6 +53,7 @@ func run(args []string) int {
 	ctx := signals.SetupSignalContext()
 	ctx, logger := log.InitFlags(ctx, flagset)
 	ctx, err := config.InitFlags(ctx, flagset)
+	loaded()
 	if err != nil {
 		logger.Error("Init config flags", "err", err)
 		return 1

@@ -5,6 +5,7 @@ import { BACKEND, BACKEND_PATHS, DATABASE, JOBS } from '../../lib/config/images'
 import { BACKUP } from '../../lib/chart/backup';
 import { INGRESS_NAME } from '../../lib/chart/ingress';
 import { migrationJobName } from '../../lib/chart/jobs';
+import { WAVES } from '../../lib/chart/sync-order';
 import { requiredSecrets } from '../../lib/config/secrets';
 import { findViolations } from '../../lib/synth/validate';
 import { CONTRACT, containers, DEMO, externalDatabase, find, objectsOf, ofKind, podTemplate, PRODUCTION, readmeSecrets, variant } from '../helpers';
@@ -17,14 +18,15 @@ describe.each(REGISTERED)('%s', (_name, env) => {
   const objects = objectsOf(env);
   const backend = find(objects, 'Deployment', BACKEND.name).spec.template.spec;
 
-  test('a migration Job per release runs `migrate` with the backend image, settings and Secrets, as an Argo CD PreSync hook', () => {
+  test('a migration Job per release runs `migrate` with the backend image, settings and Secrets, as an Argo CD Sync hook in the wave after its prerequisites', () => {
     const [job] = ofKind(objects, 'Job');
     const slug = env.backend.tag.toLowerCase().replace(/[^a-z0-9]+/g, '-');
     expect(job.metadata.name).toMatch(new RegExp(`^${JOBS.migrate}-${slug}-[0-9a-f]{8}$`));
-    // README, Operating: a `PreSync` hook (`BeforeHookCreation`), so it runs before anything else changes.
+    // The order itself is tested with Argo CD's engine (test/argocd-sync.test.ts).
     expect(job.metadata.annotations).toEqual({
-      'argocd.argoproj.io/hook': 'PreSync',
+      'argocd.argoproj.io/hook': 'Sync',
       'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+      'argocd.argoproj.io/sync-wave': String(WAVES.migrate),
     });
     expect(job.spec).toMatchObject({ backoffLimit: 3, activeDeadlineSeconds: 900, ttlSecondsAfterFinished: 86400 });
     const pod = job.spec.template.spec;
@@ -34,6 +36,16 @@ describe.each(REGISTERED)('%s', (_name, env) => {
     expect(c.image).toBe(BACKEND_IMAGE(env));
     expect(c.envFrom).toEqual(backend.containers[0].envFrom);
     expect(c.env).toEqual(backend.containers[0].env);
+  });
+
+  test('deleting its Application or a prune leaves the namespace and every claim of data', () => {
+    // Argo CD's sync options: Prune=false keeps an object out of a prune, Delete=false out of the Application's
+    // deletion (the prune itself is tested with Argo CD's engine, test/argocd-sync.test.ts). The database's claim
+    // is the StatefulSet's, which it keeps when deleted (below); no Application ever tracks it.
+    const kept = [...ofKind(objects, 'Namespace'), ...ofKind(objects, 'PersistentVolumeClaim')];
+    expect(kept.map((o) => o.kind).sort()).toEqual(['Namespace', 'PersistentVolumeClaim']);
+    for (const o of kept) expect(o.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
+    expect(find(objects, 'StatefulSet', DATABASE.name).spec.persistentVolumeClaimRetentionPolicy.whenDeleted).toBe('Retain');
   });
 
   test('new backend pods wait until the migrations of their image have run', () => {

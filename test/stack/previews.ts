@@ -6,7 +6,8 @@ import { ENVIRONMENTS, loadRegistry, PREVIEW_HOME, previewFor, REGISTRY } from '
 import { BACKEND, DATABASE, FRONTEND } from '../../lib/config/images';
 import { PREVIEW_REPOS, previewName } from '../../lib/config/previews';
 import { ConfigError } from '../../lib/config/types';
-import { SEED, SEED_WAVE, SYNC_WAVE } from '../../lib/chart/seed';
+import { SEED } from '../../lib/chart/seed';
+import { SYNC_WAVE, WAVES } from '../../lib/chart/sync-order';
 import { applicationObject, previewSetObject } from '../../lib/synth/render';
 import { findViolations } from '../../lib/synth/validate';
 import { selectorLabels } from '../../lib/chart/labels';
@@ -56,16 +57,16 @@ describe.each([wag, frontend])('the preview of $repo #$number', (p) => {
     expect(findViolations(objects)).toEqual([]);
   });
 
-  test('is seeded once from the demo database by a Sync hook in the first wave, before it migrates', () => {
+  test('is seeded once from the demo database by a Sync hook once its database is up, before it migrates', () => {
     const seed = find(objects, 'Job', `${SEED}-${name}`);
-    expect(seed.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', [SYNC_WAVE]: SEED_WAVE });
+    expect(seed.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', [SYNC_WAVE]: String(WAVES.seed) });
     const env = Object.fromEntries(seed.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(env).toMatchObject({ PGHOST: `${DATABASE.name}-${name}`, SOURCE_HOST: DATABASE.name });
     const migrate = ofKind(objects, 'Job').find((j) => j.metadata.labels?.['app.kubernetes.io/name'] === 'ov-wag-migrate')!;
     expect(migrate.metadata.annotations!['argocd.argoproj.io/hook']).toBe('Sync');
-    expect(Number(migrate.metadata.annotations![SYNC_WAVE] ?? '0')).toBeGreaterThan(Number(SEED_WAVE));
-    expect(find(objects, 'StatefulSet', `${DATABASE.name}-${name}`).metadata.annotations![SYNC_WAVE]).toBe(SEED_WAVE);
-    for (const policy of ofKind(objects, 'NetworkPolicy')) expect(policy.metadata.annotations?.[SYNC_WAVE]).toBe(SEED_WAVE);
+    expect(Number(migrate.metadata.annotations![SYNC_WAVE] ?? '0')).toBeGreaterThan(WAVES.seed);
+    expect(find(objects, 'StatefulSet', `${DATABASE.name}-${name}`).metadata.annotations![SYNC_WAVE]).toBe(String(WAVES.prerequisites));
+    for (const policy of ofKind(objects, 'NetworkPolicy')) expect(policy.metadata.annotations?.[SYNC_WAVE]).toBe(String(WAVES.prerequisites));
     // No scheduled restart, no backups.
     expect(ofKind(objects, 'CronJob').map((c) => c.metadata.labels?.['app.kubernetes.io/name'])).toEqual(['ov-wag-update-index']);
   });
