@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { BACKEND, DATABASE, JOBS } from '../lib/config/images';
 import { previewName } from '../lib/config/previews';
 import { requiredSecrets } from '../lib/config/secrets';
-import { argoSync, addFakeNode, addVolumes, createSecrets, emptyManifest, playControllers, resultOf, SyncResource, SyncResult } from './cluster/argo-sync';
+import { addFakeNode, addVolumes, createSecrets, emptyManifest, playControllers, resultOf, startArgoCd, ArgoCd, SyncResource, SyncResult } from './cluster/argo-sync';
 import { ControlPlane, startControlPlane } from './cluster/control-plane';
 import { DIST, TEST_PREVIEW, writeManifest } from './cluster/manifests';
 import { DEMO, PRODUCTION, variant } from './helpers';
@@ -67,6 +67,7 @@ describe('Argo CD syncs dist/ on a cluster with nodes', () => {
   let plane: ControlPlane;
   let scratch: string;
   let stopControllers: () => Promise<void>;
+  let argocd: ArgoCd;
   /**
    * The syncs, each started as soon as what it follows has finished, so that independent Applications sync
    * side by side as they do in the cluster; each test awaits the syncs it judges.
@@ -91,7 +92,8 @@ describe('Argo CD syncs dist/ on a cluster with nodes', () => {
     const storeKeys = new Map(requiredSecrets(PRODUCTION).map(({ name, keys }) => [name, keys]));
     stopControllers = playControllers(plane, (name) => Object.fromEntries((storeKeys.get(name) ?? []).map((k) => [k, 'test-only'])));
 
-    const sync = (app: string, file: string, name?: string) => argoSync(plane, application(app), file, name ? { name } : {});
+    argocd = startArgoCd(plane);
+    const sync = (app: string, file: string, name?: string) => argocd.sync(application(app), file, name ? { name } : {});
     const ov = sync('ov.yaml', manifest(PRODUCTION.namespace));
     const demo = sync('ov-demo.yaml', manifest(DEMO.namespace));
     const preview = demo.then(() => sync('ov-demo-previews.yaml', writeManifest(scratch, PREVIEW, TEST_PREVIEW), PREVIEW));
@@ -111,6 +113,7 @@ describe('Argo CD syncs dist/ on a cluster with nodes', () => {
   });
   afterAll(async () => {
     if (syncs) await Promise.allSettled(Object.values(syncs));
+    await argocd?.stop();
     await stopControllers?.();
     await plane?.stop();
     fs.rmSync(scratch, { recursive: true, force: true });

@@ -12,19 +12,13 @@ import (
 	"github.com/go-logr/logr"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/argoproj/gitops-engine/pkg/cache"
 	"github.com/argoproj/gitops-engine/pkg/sync"
 	"github.com/argoproj/gitops-engine/pkg/sync/common"
 	"github.com/argoproj/gitops-engine/pkg/sync/syncwaves"
 	"github.com/argoproj/gitops-engine/pkg/utils/kube"
-	"github.com/argoproj/gitops-engine/pkg/utils/tracing"
 )
-
-// trackingAnnotation marks what an Application manages: Argo CD 3's default tracking method writes
-// `<application>:<group>/<kind>:<namespace>/<name>` there (argo-cd util/argo/resource_tracking.go).
-const trackingAnnotation = "argocd.argoproj.io/tracking-id"
 
 // waveDelay is what Argo CD's controller waits after each wave but the last (ARGOCD_SYNC_WAVE_DELAY,
 // 2 s by default, argo-cd controller/sync.go), so that a controller can react to the wave first.
@@ -61,50 +55,13 @@ type syncResult struct {
 	Resources   []resourceResult      `json:"resources"`
 }
 
-func trackingID(app, namespace string, obj *unstructured.Unstructured) string {
-	ns := obj.GetNamespace()
-	if ns == "" {
-		ns = namespace
-	}
-	return fmt.Sprintf("%s:%s/%s:%s/%s", app, obj.GroupVersionKind().Group, obj.GetKind(), ns, obj.GetName())
-}
-
-// selfReferenced: the live object carries this Application's tracking id for itself (not a copy of an
-// object that another one carried).
-func selfReferenced(app, namespace string, live *unstructured.Unstructured) bool {
-	return live != nil && live.GetAnnotations()[trackingAnnotation] == trackingID(app, namespace, live)
-}
-
-func syncApplication(ctx context.Context, kubeconfig string, app application, manifests []*unstructured.Unstructured, log logr.Logger) (syncResult, error) {
+func syncApplication(ctx context.Context, c *cluster, app application, manifests []*unstructured.Unstructured, log logr.Logger) (syncResult, error) {
 	started := time.Now()
 	result := syncResult{Application: app.Name, Namespace: app.Namespace, Resources: []resourceResult{}}
-	config, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
-	if err != nil {
-		return result, &badInput{fmt.Sprintf("%s: %v", kubeconfig, err)}
-	}
-	config.QPS, config.Burst = 200, 400
-	kubectl := &kube.KubectlCmd{Log: log, Tracer: tracing.NopTracer{}}
-
-	// The live state: Argo CD's cluster cache of the destination namespace and of cluster-scoped
-	// objects (the Namespace), kept current by watches; each round reads it afresh.
-	clusterCache := cache.NewClusterCache(config,
-		cache.SetNamespaces([]string{app.Namespace}),
-		cache.SetClusterResources(true),
-		cache.SetKubectl(kubectl),
-		cache.SetLogr(log),
-		cache.SetPopulateResourceInfoHandler(func(un *unstructured.Unstructured, _ bool) (any, bool) {
-			managed := selfReferenced(app.Name, app.Namespace, un)
-			return managed, managed
-		}),
-	)
-	if err := clusterCache.EnsureSynced(); err != nil {
-		return result, fmt.Errorf("reading the cluster: %w", err)
-	}
-	defer clusterCache.Invalidate()
-	isManaged := func(r *cache.Resource) bool { managed, _ := r.Info.(bool); return managed }
-	// A change of a managed object (a Job's status, a Deployment's) starts the next round early.
+	isManaged := managedBy(app.Name)
+	// A change of one of its objects (a Job's status, a Deployment's) starts the next round early.
 	changed := make(chan struct{}, 1)
-	unsubscribe := clusterCache.OnResourceUpdated(func(newRes, oldRes *cache.Resource, _ map[kube.ResourceKey]*cache.Resource) {
+	unsubscribe := c.cache.OnResourceUpdated(func(newRes, oldRes *cache.Resource, _ map[kube.ResourceKey]*cache.Resource) {
 		if (newRes == nil || !isManaged(newRes)) && (oldRes == nil || !isManaged(oldRes)) {
 			return
 		}
@@ -126,7 +83,7 @@ func syncApplication(ctx context.Context, kubeconfig string, app application, ma
 		out := make([]*unstructured.Unstructured, 0, len(manifests))
 		for _, m := range manifests {
 			obj := m.DeepCopy()
-			namespaced, err := clusterCache.IsNamespaced(obj.GroupVersionKind().GroupKind())
+			namespaced, err := c.cache.IsNamespaced(obj.GroupVersionKind().GroupKind())
 			if err != nil {
 				return nil, &badInput{fmt.Sprintf("%s %s: the cluster does not serve this kind", obj.GetKind(), obj.GetName())}
 			}
@@ -158,23 +115,23 @@ func syncApplication(ctx context.Context, kubeconfig string, app application, ma
 		if err != nil {
 			return result, err
 		}
-		live, err := clusterCache.GetManagedLiveObjs(objs, isManaged)
+		live, err := c.cache.GetManagedLiveObjs(objs, isManaged)
 		if err != nil {
 			return result, fmt.Errorf("reading the live state: %w", err)
 		}
-		reconciled := sync.Reconcile(objs, live, app.Namespace, clusterCache)
+		reconciled := sync.Reconcile(objs, live, app.Namespace, c.cache)
 		initial := make([]common.ResourceSyncResult, len(resources))
 		for i, r := range resources {
 			r.Order = i + 1
 			initial[i] = r
 		}
-		syncCtx, cleanup, err := sync.NewSyncContext(revision, reconciled, config, config, kubectl, app.Namespace, clusterCache.GetOpenAPISchema(),
+		syncCtx, cleanup, err := sync.NewSyncContext(revision, reconciled, c.config, c.config, c.kubectl, app.Namespace, c.cache.GetOpenAPISchema(),
 			sync.WithLogr(log),
 			sync.WithHealthOverride(argoHealth{}),
 			sync.WithOperationSettings(false, app.Prune, false, false),
 			sync.WithInitialState(phase, message, initial, startedAt),
 			sync.WithResourcesFilter(func(_ kube.ResourceKey, target, live *unstructured.Unstructured) bool {
-				return target != nil || selfReferenced(app.Name, app.Namespace, live)
+				return target != nil || (live != nil && trackedBy(live) == app.Name)
 			}),
 			sync.WithManifestValidation(!app.has("Validate=false")),
 			sync.WithSyncWaveHook(func(_ common.SyncPhase, _ int, finalWave bool) error {

@@ -5,7 +5,7 @@
  * and the one visible act of each controller the objects expect (the ingress controller's address on an
  * Ingress; the External Secrets Operator's Secret and Ready condition for an ExternalSecret).
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ControlPlane, tool } from './control-plane';
@@ -42,19 +42,50 @@ export interface SyncOptions {
   readonly timeoutSeconds?: number;
 }
 
-/** Syncs `manifests` as the Application (or ApplicationSet template) in `application` would; the engine's JSON result. */
-export function argoSync(plane: ControlPlane, application: string, manifests: string, options: SyncOptions = {}): Promise<SyncResult> {
-  const args = [plane.kubeconfig, application, manifests, `--timeout=${options.timeoutSeconds ?? 90}s`, ...(options.name ? [`--name=${options.name}`] : []), ...(process.env.OV_ARGOCD_VERBOSE ? ['--verbose'] : [])];
-  return new Promise((resolve, reject) => {
-    execFile(tool('argocd'), args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (process.env.OV_ARGOCD_VERBOSE) fs.writeFileSync(`${process.env.OV_ARGOCD_VERBOSE}.${path.basename(manifests)}.${Date.now()}.log`, stderr);
-      try {
-        resolve(JSON.parse(stdout) as SyncResult);
-      } catch {
-        reject(new Error(`argocd ${args.join(' ')}: ${error?.message ?? ''} ${stderr.trim()}`));
-      }
-    });
+/** Argo CD's application controller for the tests: one cluster cache, syncs side by side. */
+export interface ArgoCd {
+  /** Syncs `manifests` as the Application (or ApplicationSet template) in `application` would; the operation's result. */
+  sync(application: string, manifests: string, options?: SyncOptions): Promise<SyncResult>;
+  stop(): Promise<void>;
+}
+
+/** Starts `argocd serve` (test/argocd) against the control plane; it ends with stop() or with this process. */
+export function startArgoCd(plane: ControlPlane): ArgoCd {
+  const verbose = process.env.OV_ARGOCD_LOG;
+  const child = spawn(tool('argocd'), ['serve', plane.kubeconfig, ...(verbose ? ['--verbose'] : [])], {
+    stdio: ['pipe', 'pipe', verbose ? fs.openSync(verbose, 'a') : 'ignore'],
   });
+  const pending = new Map<number, { resolve(r: SyncResult): void; reject(e: Error): void }>();
+  let nextId = 1;
+  let buffered = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
+    for (const { reject } of pending.values()) reject(new Error(`argocd serve ended (${signal ?? code}) before answering`));
+    pending.clear();
+    resolve();
+  }));
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const answer = JSON.parse(buffered.slice(0, newline));
+      buffered = buffered.slice(newline + 1);
+      const waiting = pending.get(answer.id);
+      pending.delete(answer.id);
+      if (answer.error) waiting?.reject(new Error(`argocd: ${answer.error}`));
+      else waiting?.resolve(answer.result as SyncResult);
+    }
+  });
+  return {
+    sync: (application, manifests, options = {}) => new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      child.stdin!.write(`${JSON.stringify({ id, application, manifests, name: options.name, timeoutSeconds: options.timeoutSeconds ?? 90 })}\n`);
+    }),
+    stop: async () => {
+      child.stdin!.end();
+      await exited;
+    },
+  };
 }
 
 /** The result's line for an object (the first whose kind and name match). */
