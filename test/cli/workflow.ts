@@ -11,10 +11,10 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { loadAll } from 'js-yaml';
 import { ENVIRONMENTS, PREVIEW_HOME, STATE } from '../../lib/config/environments';
-import { BACKEND, DECLARED_RELEASES } from '../../lib/config/images';
+import { BACKEND } from '../../lib/config/images';
 import { MAX_PREVIEWS, Preview, previewName } from '../../lib/config/previews';
-import { Environment, environmentProblems } from '../../lib/config/types';
 import { manifestFile, previewFile } from '../../lib/chart/argocd';
+import { olderBackendRelease, unusedNumber } from '../helpers';
 
 const exec = promisify(execFile);
 const root = path.join(__dirname, '..', '..');
@@ -98,18 +98,6 @@ async function commit(dir: string, message: string, files: readonly string[]): P
   expect([message, await changed(dir)]).toEqual([message, []]);
 }
 
-/** A declared backend release the registry accepts for `env` other than its own, the newest older one where there is one: a rollback. */
-function rollbackTag(env: Environment): string {
-  const accepted = DECLARED_RELEASES.backend.filter((tag) => tag !== env.backend.tag && environmentProblems({ ...env, backend: { ...env.backend, tag } }).length === 0);
-  const own = DECLARED_RELEASES.backend.indexOf(env.backend.tag);
-  const tag = (own > 0 ? accepted.filter((t) => DECLARED_RELEASES.backend.indexOf(t) < own) : accepted).at(-1) ?? accepted.at(-1);
-  if (!tag) throw new Error(`no declared backend release but ${env.backend.tag} is accepted for ${env.namespace}`);
-  return tag;
-}
-
-/** A pull-request number whose build `tags` do not already run. */
-const freshNumber = (taken: readonly string[]) => [195, 196, 197].find((n) => !taken.includes(`pr-${n}`) && !STATE.previews.some((p) => p.number === n))!;
-
 /** The rendered objects of a manifest in the clone. */
 const manifest = (dir: string, file: string) => loadAll(fs.readFileSync(path.join(dir, 'dist', file), 'utf8')) as { kind: string }[];
 
@@ -124,7 +112,7 @@ test('the README\'s flows, each committed on a copy of the working tree, keep st
     const production = ENVIRONMENTS.find((e) => e.namespace !== PREVIEW_HOME)!;
 
     // A rollback: an older declared release, which changes the releases file and dist/ only.
-    const rollback = rollbackTag(production);
+    const rollback = olderBackendRelease(production);
     await ov(dir, 'release', '--namespace', production.namespace, '--backend-tag', rollback, '--quiet');
     const released = await changed(dir);
     const built = bundles(dir);
@@ -140,13 +128,13 @@ test('the README\'s flows, each committed on a copy of the working tree, keep st
     await commit(dir, `${production.namespace}: ov-wag ${rollback}`, state);
 
     // README, Operating: the CI job that releases a backend build to the demo.
-    const build = `pr-${freshNumber([demo.backend.tag])}`;
+    const build = `pr-${unusedNumber([demo.backend.tag])}`;
     await ov(dir, 'release', '--namespace', demo.namespace, '--backend-tag', build, '--quiet');
     expect(await changed(dir)).toContain(`dist/${manifestFile(demo.namespace)}`);
     await commit(dir, `${demo.namespace}: ov-wag ${build}`, state);
 
     // A preview added, removed, and added again; with no room left, a committed one goes and comes back.
-    const preview: Preview = STATE.previews.length < MAX_PREVIEWS ? { repo: 'ov-wag', number: freshNumber([]) } : STATE.previews[0]!;
+    const preview: Preview = STATE.previews.length < MAX_PREVIEWS ? { repo: 'ov-wag', number: unusedNumber([]) } : STATE.previews[0]!;
     const file = `dist/${previewFile(previewName(preview))}`;
     const steps: ('add' | 'remove')[] = STATE.previews.length < MAX_PREVIEWS ? ['add', 'remove', 'add'] : ['remove', 'add'];
     for (const step of steps) {

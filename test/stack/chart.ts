@@ -319,7 +319,7 @@ test('labels and annotations added through cdk8s metadata, and JSON patches, are
   expect(json.spec.template.spec.hostUsers).toBe(false);
 });
 
-test('importing lib/ writes no files', () => {
+test('rendering an environment writes no files: only a synth does', () => {
   const dist = path.join(__dirname, '..', '..', 'dist');
   const before = fs.readdirSync(dist, { recursive: true }).map(String).sort();
   renderEnvironment(DEMO);
