@@ -54,7 +54,7 @@ export const FRONTEND = {
   runAs: { user: 1001, group: 1001 },
   home: '/home/remix',
   probes: {
-    startup: { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30, reason: 'up to 2.5 minutes: npm starts the server on 50m of CPU request, slow on a busy node' },
+    startup: { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30, reason: 'up to 2.5 minutes: the Node server loads its build on 50m of CPU request, slow on a busy node' },
     ...WEB_RUNNING,
   },
 } as const satisfies ImageFacts & { healthPath: string; home: string };
