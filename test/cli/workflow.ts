@@ -1,8 +1,8 @@
 /**
  * The operators' workflow, as the README gives it, on a copy of this working tree (uncommitted changes
  * included, so that what passes here passes once committed) with real git: releases (a rollback to an older
- * declared tag, a pull-request build), previews added and removed, and a switch of the ingress controller,
- * each committed. After each, state and dist/ agree; at the end, the clone's own checks pass (CLONE_CHECKS).
+ * declared tag, a pull-request build), previews added and removed, a switch of the ingress controller and a
+ * new host for the demo, each committed. After each, state and dist/ agree; at the end, the clone's own checks pass (CLONE_CHECKS).
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -158,6 +158,15 @@ test('the README\'s flows, each committed on a copy of the working tree, keep st
     await synth(dir);
     expect(ENVIRONMENTS.map((e) => [e.namespace, !behindTraefik(dir, e.namespace)])).toEqual(before);
     await commit(dir, 'the other ingress controller', ['lib/config/environments.ts', 'dist']);
+
+    // The demo moves to another host: its Ingress, its settings and its previews' hosts follow.
+    const host = `moved-${demo.host}`;
+    const moved = fs.readFileSync(registry, 'utf8').replace(`host: '${demo.host}'`, `host: '${host}'`);
+    expect(moved).toContain(`host: '${host}'`);
+    fs.writeFileSync(registry, moved);
+    await synth(dir);
+    expect(fs.readFileSync(path.join(dir, 'dist', manifestFile(demo.namespace)), 'utf8')).toContain(`host: ${host}`);
+    await commit(dir, 'the demo on another host', ['lib/config/environments.ts', 'dist']);
 
     // A state file that is not JSON: one line naming it, exit 2, and dist/ as it was.
     fs.writeFileSync(path.join(dir, 'lib', 'config', 'previews.json'), '{ "previews": [');
