@@ -1,8 +1,9 @@
 /** Small readers over synthesized objects and output folders, shared by the tests. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Environment } from '../lib/config/types';
-import { ENVIRONMENTS, NAMESPACES, PREVIEW_HOME, PREVIEWS } from '../lib/config/environments';
+import { ControllerConfig, Environment, environmentProblems, parseEnvironment } from '../lib/config/types';
+import { ENVIRONMENTS, NAMESPACES, PREVIEW_HOME, PREVIEWS, STATE } from '../lib/config/environments';
+import { DECLARED_RELEASES } from '../lib/config/images';
 import { manifestFile, previewFile } from '../lib/chart/argocd';
 import { KubeObject } from '../lib/objects/kube-object';
 import { buildObjects } from '../lib/synth/render';
@@ -75,6 +76,29 @@ export function matches(selector: Record<string, string>, labels: Record<string,
 /** The environment with some fields replaced, for tests that build variants. */
 export function variant(base: Environment, patch: Partial<Environment>): Environment {
   return { ...base, ...patch };
+}
+
+/** `base` behind the other kind of ingress controller, or the named one, with that controller's defaults. */
+export function withController(base: Environment, kind: ControllerConfig['kind']): Environment {
+  return parseEnvironment({ ...base, ingress: { ...base.ingress, controller: { kind } } });
+}
+
+/**
+ * A declared backend release the registry accepts for `env`, other than the one it runs: the newest older one
+ * where there is one (a rollback), else the newest. Tests that release a tag take it from here, not from today's pins.
+ */
+export function olderBackendRelease(env: Environment): string {
+  const declared = DECLARED_RELEASES.backend;
+  const accepted = declared.filter((tag) => tag !== env.backend.tag && environmentProblems({ ...env, backend: { ...env.backend, tag } }).length === 0);
+  const own = declared.indexOf(env.backend.tag);
+  const tag = accepted.filter((t) => declared.indexOf(t) < own).at(-1) ?? accepted.at(-1);
+  if (!tag) throw new Error(`no declared backend release but ${env.backend.tag} is accepted for ${env.namespace}`);
+  return tag;
+}
+
+/** A pull-request number that no committed preview has and whose build none of `tags` is (`pr-<n>`). */
+export function unusedNumber(tags: readonly string[]): number {
+  for (let n = 195; ; n++) if (!tags.includes(`pr-${n}`) && !STATE.previews.some((p) => p.number === n)) return n;
 }
 
 /**

@@ -10,6 +10,7 @@ import './stack/network';
 import './stack/upstream';
 import './stack/previews';
 import './stack/scaling';
+import './stack/invariants';
 import './config/registry';
 import './validation/rules';
 import './validation/chart';

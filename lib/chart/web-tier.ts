@@ -9,7 +9,7 @@ import { HTTP_PORT_NAME, ImageFacts, SERVICE_PORT } from '../config/images';
 import { Identity, labels, meta, selectorLabels } from './labels';
 import { k8s } from './k8s';
 import { DNS, IpBlock, Reach, Reachability } from './network';
-import { ContainerProps, hardenedPod, httpGet, serviceAccount, WritableDir } from './pod';
+import { budgeted, ContainerProps, hardenedPod, httpGet, serviceAccount, WritableDir } from './pod';
 import { SecretEnv } from '../config/secrets';
 import { secretEnvVars } from './secrets';
 
@@ -83,12 +83,12 @@ export class WebTier extends Construct {
       name,
       ...(p.command ? { command: p.command } : {}),
       ports: [{ name: HTTP_PORT_NAME, containerPort: p.image.port, protocol: 'TCP' }],
-      // Up to 2.5 minutes to start; then out of the Service after 3 failed health checks. Liveness asks only
-      // whether the server still accepts connections on its port: a health route slow under load takes the pod
-      // out of the Service rather than restarting it; a server that stopped listening is restarted after a minute.
-      startupProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30 },
-      readinessProbe: { ...probe, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-      livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString(HTTP_PORT_NAME) }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+      // The image's own budgets, each with its reason (config/images.ts). Liveness asks only whether the server
+      // still accepts connections on its port: a health route slow under load takes the pod out of the Service
+      // rather than restarting it.
+      startupProbe: budgeted(probe, p.image.probes.startup),
+      readinessProbe: budgeted(probe, p.image.probes.readiness),
+      livenessProbe: budgeted({ tcpSocket: { port: k8s.IntOrString.fromString(HTTP_PORT_NAME) } }, p.image.probes.liveness),
     };
 
     const { autoscale } = p.config;

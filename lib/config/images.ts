@@ -10,6 +10,22 @@ export interface RunAs {
   readonly group: number;
 }
 
+/** One probe's budget: a check every `periodSeconds`, each given `timeoutSeconds`, acted on after `failureThreshold` failures in a row. */
+export interface ProbeBudget {
+  readonly periodSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly failureThreshold: number;
+  /** Why this budget: kept beside the numbers so nobody trims them by accident. */
+  readonly reason: string;
+}
+
+/** How long a server may take to start, to stop answering before it leaves its Service, and before it is restarted. */
+export interface ProbeBudgets {
+  readonly startup: ProbeBudget;
+  readonly readiness: ProbeBudget;
+  readonly liveness: ProbeBudget;
+}
+
 export interface ImageFacts {
   /** Name of its Deployment/StatefulSet, Service, ConfigMap and ServiceAccount. */
   readonly name: string;
@@ -17,7 +33,15 @@ export interface ImageFacts {
   /** Port the process listens on. */
   readonly port: number;
   readonly runAs: RunAs;
+  /** The budgets of its server's probes. */
+  readonly probes: ProbeBudgets;
 }
+
+/** What both web servers are allowed once started: out of the Service after 30 s of failed checks, restarted after a minute. */
+const WEB_RUNNING = {
+  readiness: { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3, reason: 'one slow answer (a busy worker, a pause) keeps the pod in its Service; three in a row take it out' },
+  liveness: { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3, reason: 'restarted only after a minute of refusing connections on its port, well after it left its Service' },
+} as const;
 
 export const FRONTEND = {
   name: 'ov-frontend',
@@ -29,6 +53,10 @@ export const FRONTEND = {
   // The image's own user `remix` (Dockerfile: adduser --system --uid 1001 remix), with group `remix` (1001), which owns /app.
   runAs: { user: 1001, group: 1001 },
   home: '/home/remix',
+  probes: {
+    startup: { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30, reason: 'up to 2.5 minutes: the Node server loads its build on 50m of CPU request, slow on a busy node' },
+    ...WEB_RUNNING,
+  },
 } as const satisfies ImageFacts & { healthPath: string; home: string };
 
 export const BACKEND = {
@@ -41,6 +69,10 @@ export const BACKEND = {
   // Dockerfile sets no USER; its files are world-readable, so any non-root uid runs it: one above 10000, clear
   // of the range a node's own accounts are given (kube-score's container-security-context-user-group-id).
   runAs: { user: 10001, group: 10001 },
+  probes: {
+    startup: { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30, reason: 'up to 2.5 minutes: deploy.sh runs collectstatic against S3 before gunicorn listens' },
+    ...WEB_RUNNING,
+  },
 } as const satisfies ImageFacts & { healthPath: string };
 
 /** What one release of ov-frontend reads and how it starts. */
@@ -96,6 +128,9 @@ const BACKEND_RELEASES: Readonly<Record<string, BackendRelease>> = {
   'v1.1.3': WITH_ES_INDEX,
 };
 
+/** The declared releases of each train, oldest first as their facts are listed: what `npm run release` may pin besides builds. */
+export const DECLARED_RELEASES = { frontend: Object.keys(FRONTEND_RELEASES), backend: Object.keys(BACKEND_RELEASES) } as const;
+
 /** The newest releases, which branch and pull-request builds (`main`, `pr-<n>`) are taken to behave like. */
 export const NEWEST = { frontend: 'v1.2.0', backend: 'v1.1.3' } as const;
 
@@ -128,6 +163,11 @@ export const DATABASE = {
   port: 5432,
   // `postgres` in the alpine image.
   runAs: { user: 70, group: 70 },
+  probes: {
+    startup: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60, reason: 'up to 10 minutes: crash recovery after an unclean stop replays the WAL before pg_isready answers' },
+    readiness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, reason: 'pg_isready failing three times in a row takes the database out of its Service' },
+    liveness: { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6, reason: 'restarted only after two minutes of a closed port, never on a slow query' },
+  },
 } as const satisfies ImageFacts & { tag: string };
 
 /** The name of the container port every HTTP tier serves on, which Services target. */

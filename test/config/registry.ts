@@ -55,10 +55,10 @@ const WRONG: ReadonlyArray<readonly [EnvironmentInput, string, unknown]> = [
   [PROD, 'site.esIndex', 'OV'],
   [PROD, 'site.s3Bucket', 'Media_Bucket'],
   [PROD, 'site.s3Region', 'us-east'],
-  [PROD, 'host', 'https://openvault.wgbh.org'],
+  [PROD, 'host', `https://${PROD.host}`],
   [PROD, 'namespace', 'OV'],
   [PROD, 'frontend.tag', 'latest'],
-  [PROD, 'backend.tag', 'v1.1.3 '],
+  [PROD, 'backend.tag', `${PROD.backend.tag} `],
   [PROD, 'backend.workers', 0],
   [PROD, 'frontend.autoscale.min', 0],
   [PROD, 'frontend.autoscale.max', 1], // below min
@@ -70,7 +70,7 @@ const WRONG: ReadonlyArray<readonly [EnvironmentInput, string, unknown]> = [
   [DEMO, 'database.name', 'open vault'],
   [DEMO, 'database.backup.keepDays', 0],
   [DEMO, 'ingress.maxBodySize', '100MB'],
-  [DEMO, 'ingress.adminHost', 'demo.openvault.wgbh.org'], // the public host
+  [DEMO, 'ingress.adminHost', DEMO.host], // the public host
   [DEMO, 'ingress.unknownOption', true],
 ];
 

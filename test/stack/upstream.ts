@@ -6,10 +6,10 @@
 import { App } from 'cdk8s';
 import { OpenVault } from '../../lib/chart/open-vault';
 import { REGISTRY, loadRegistry } from '../../lib/config/environments';
-import { BACKEND, backendRelease, frontendRelease, FRONTEND, pageIndex } from '../../lib/config/images';
+import { BACKEND, backendRelease, DECLARED_RELEASES, frontendRelease, FRONTEND, NEWEST, pageIndex } from '../../lib/config/images';
 import { ConfigError, Environment, EnvironmentInput, environmentProblems, parseEnvironment } from '../../lib/config/types';
 import { findViolations } from '../../lib/synth/validate';
-import { DEMO, find, ofKind, Obj, objectsOf, PRODUCTION } from '../helpers';
+import { DEMO, find, ofKind, Obj, objectsOf, PRODUCTION, withController } from '../helpers';
 import { allowed } from '../netpol';
 
 const ENVS = [PRODUCTION, DEMO] as const;
@@ -17,9 +17,18 @@ const configOf = (env: Environment, name: string) => find(objectsOf(env), 'Confi
 const container = (env: Environment, name: string) => find(objectsOf(env), 'Deployment', name).spec.template.spec.containers[0];
 
 describe('releases', () => {
-  test('each tier pins the newest upstream release of its own train', () => {
-    // ov-frontend's and ov-wag's newest release tags (git tag, WGBH-MLA/ov-frontend and WGBH-MLA/ov-wag).
-    for (const env of ENVS) expect([env.frontend.tag, env.backend.tag]).toEqual(['v1.2.0', 'v1.1.3']);
+  test('builds and unknown tags are taken to behave like the newest declared release of their train', () => {
+    // `v<major>.<minor>.<patch>`, compared as numbers: v1.10.0 is newer than v1.9.0.
+    const version = (tag: string) => tag.slice(1).split('.').map(Number);
+    const newer = (a: string, b: string) => { const [x, y] = [version(a), version(b)]; const i = x.findIndex((n, k) => n !== y[k]); return i >= 0 && x[i]! > y[i]!; };
+    for (const tier of ['frontend', 'backend'] as const) {
+      const declared = DECLARED_RELEASES[tier];
+      for (const tag of declared) expect(tag).toMatch(/^v\d+\.\d+\.\d+$/);
+      expect(declared).toContain(NEWEST[tier]);
+      expect(declared.filter((t) => newer(t, NEWEST[tier]))).toEqual([]);
+    }
+    expect(frontendRelease('pr-1')).toBe(frontendRelease(NEWEST.frontend));
+    expect(backendRelease('main')).toBe(backendRelease(NEWEST.backend));
   });
 
   test.each(ENVS)('every setting in $namespace is a variable the pinned release reads', (env) => {
@@ -108,11 +117,10 @@ describe('routes follow ov_wag/urls.py at v1.1.3', () => {
   });
 });
 
-const traefik = (env: Environment): Environment => parseEnvironment({ ...env, ingress: { ...env.ingress, controller: { kind: 'traefik' } } });
 const CONTROLLERS = [
   // Pod labels of the controllers' Helm charts: ingress-nginx, and traefik/traefik-helm-chart _helpers.tpl.
-  ['nginx', PRODUCTION, { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } }],
-  ['traefik', traefik(PRODUCTION), { namespace: 'traefik', labels: { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/instance': 'traefik-traefik' } }],
+  ['nginx', withController(PRODUCTION, 'nginx'), { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } }],
+  ['traefik', withController(PRODUCTION, 'traefik'), { namespace: 'traefik', labels: { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/instance': 'traefik-traefik' } }],
 ] as const;
 
 describe.each(CONTROLLERS)('ingress controller %s', (kind, env, controllerPod) => {
