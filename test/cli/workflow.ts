@@ -26,7 +26,7 @@ const root = path.join(__dirname, '..', '..');
  */
 export const CLONE_CHECKS: readonly (readonly string[])[] = [
   ['scripts/test.js', '--fast'],
-  ['node_modules/jest/bin/jest.js', '--selectProjects', 'processes', '--', 'test/cluster-apply.test.ts'],
+  ['node_modules/jest/bin/jest.js', 'test/cluster-apply.test.ts'],
 ];
 
 /**
