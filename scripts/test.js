@@ -13,10 +13,14 @@ const root = path.join(__dirname, '..');
 const children = new Set();
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
-    for (const child of children) child.kill(signal);
+    // SIGTERM, whatever came: a child started in the background has SIGINT ignored, and would run on.
+    for (const child of children) child.kill('SIGTERM');
     process.exitCode = 130;
   });
 }
+// npm starts this process (`exec`, no shell between): if npm goes, however it went, so do the tests.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && process.kill(process.pid, 'SIGTERM'), 500).unref();
 
 function run(args, stdio) {
   return new Promise((resolve) => {

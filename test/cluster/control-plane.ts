@@ -117,9 +117,10 @@ function removeOrphans(): void {
   }
 }
 
+/** Runs the binary; the kernel ends it if this process dies first, so an interrupted test leaves no kubectl behind. */
 function run(binary: string, args: readonly string[], input?: string): Promise<Result> {
   return new Promise((resolve) => {
-    const child = execFile(binary, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile('setpriv', ['--pdeathsig', 'KILL', '--', binary, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as any).code === 'number' ? (error as any).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
