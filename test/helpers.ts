@@ -1,7 +1,7 @@
 /** Small readers over synthesized objects and output folders, shared by the tests. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Environment } from '../lib/config/types';
+import { Environment, parseEnvironment } from '../lib/config/types';
 import { ENVIRONMENTS, NAMESPACES, PREVIEW_HOME, PREVIEWS } from '../lib/config/environments';
 import { manifestFile, previewFile } from '../lib/chart/argocd';
 import { KubeObject } from '../lib/objects/kube-object';
@@ -75,6 +75,11 @@ export function matches(selector: Record<string, string>, labels: Record<string,
 /** The environment with some fields replaced, for tests that build variants. */
 export function variant(base: Environment, patch: Partial<Environment>): Environment {
   return { ...base, ...patch };
+}
+
+/** `base` behind the given ingress controller, with that controller's defaults (the registry names the cluster's). */
+export function withController(base: Environment, kind: 'nginx' | 'traefik'): Environment {
+  return parseEnvironment({ ...base, ingress: { ...base.ingress, controller: { kind } } });
 }
 
 /**

@@ -40,6 +40,15 @@ function tagsOf(namespace: string, releases: Releases): { frontend: string; back
 /** The whole IPv4 internet but the private ranges, so the web tiers cannot wander inside the cluster network on 443. */
 const INTERNET = [{ cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] }];
 
+/**
+ * Facts of the one cluster every environment runs on, declared once. Its ingress controller is Traefik, and no
+ * other runs there (cluster-deploy charts/groot/templates/traefik.yaml, charts/traefik/; ov-deploy
+ * docs/docs/ref/index.md); nginx remains a choice of the schema for clusters that run ingress-nginx.
+ */
+export const CLUSTER = {
+  ingressController: { kind: 'traefik' },
+} as const satisfies { ingressController: EnvironmentInput['ingress']['controller'] };
+
 /** Argo CD of the cluster (cluster-deploy charts/groot/templates/*.yaml: namespace argo-cd; ov-deploy dev/*.yaml: project ov). */
 const GITOPS = { repoURL: 'https://github.com/WGBH-MLA/ov-deploy.git', targetRevision: 'main', project: 'ov', namespace: 'argo-cd' };
 
@@ -66,7 +75,7 @@ const production = {
     backup: { schedule: '0 6 * * *', timeZone: 'America/New_York', keepDays: 14, storage: '40Gi' },
   },
   ingress: {
-    controller: { kind: 'nginx' },
+    controller: CLUSTER.ingressController,
     tls: { mode: 'cert-manager', clusterIssuer: 'letsencrypt-production' },
     maxBodySize: '100m',
     rateLimit: { average: 20, burst: 100 },

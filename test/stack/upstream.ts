@@ -5,11 +5,11 @@
  */
 import { App } from 'cdk8s';
 import { OpenVault } from '../../lib/chart/open-vault';
-import { REGISTRY, loadRegistry } from '../../lib/config/environments';
+import { CLUSTER, ENVIRONMENTS, REGISTRY, loadRegistry } from '../../lib/config/environments';
 import { BACKEND, backendRelease, frontendRelease, FRONTEND, pageIndex } from '../../lib/config/images';
 import { ConfigError, Environment, EnvironmentInput, environmentProblems, parseEnvironment } from '../../lib/config/types';
 import { findViolations } from '../../lib/synth/validate';
-import { DEMO, find, ofKind, Obj, objectsOf, PRODUCTION } from '../helpers';
+import { DEMO, find, ofKind, Obj, objectsOf, PRODUCTION, withController } from '../helpers';
 import { allowed } from '../netpol';
 
 const ENVS = [PRODUCTION, DEMO] as const;
@@ -108,11 +108,10 @@ describe('routes follow ov_wag/urls.py at v1.1.3', () => {
   });
 });
 
-const traefik = (env: Environment): Environment => parseEnvironment({ ...env, ingress: { ...env.ingress, controller: { kind: 'traefik' } } });
 const CONTROLLERS = [
   // Pod labels of the controllers' Helm charts: ingress-nginx, and traefik/traefik-helm-chart _helpers.tpl.
-  ['nginx', PRODUCTION, { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } }],
-  ['traefik', traefik(PRODUCTION), { namespace: 'traefik', labels: { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/instance': 'traefik-traefik' } }],
+  ['nginx', withController(PRODUCTION, 'nginx'), { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } }],
+  ['traefik', withController(PRODUCTION, 'traefik'), { namespace: 'traefik', labels: { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/instance': 'traefik-traefik' } }],
 ] as const;
 
 describe.each(CONTROLLERS)('ingress controller %s', (kind, env, controllerPod) => {
@@ -164,7 +163,15 @@ describe.each(CONTROLLERS)('ingress controller %s', (kind, env, controllerPod) =
   });
 });
 
-test('moving to Traefik is a one-field change', () => {
-  const moved = new OpenVault(new App(), 'moved', { env: { ...REGISTRY[0], ingress: { ...REGISTRY[0].ingress, controller: { kind: 'traefik' } } } });
-  expect(moved.env.ingress.controller).toMatchObject({ kind: 'traefik', className: 'traefik', namespace: 'traefik' });
+describe('the cluster\'s ingress controller is declared once', () => {
+  test('the cluster runs Traefik (cluster-deploy charts/groot/templates/traefik.yaml), and every registered environment uses it', () => {
+    expect(CLUSTER.ingressController.kind).toBe('traefik');
+    for (const env of ENVIRONMENTS) expect(env.ingress.controller).toMatchObject({ kind: 'traefik', className: 'traefik', namespace: 'traefik' });
+    for (const input of REGISTRY) expect(input.ingress.controller).toBe(CLUSTER.ingressController);
+  });
+
+  test('an environment on another cluster names nginx in one field', () => {
+    const moved = new OpenVault(new App(), 'moved', { env: { ...REGISTRY[0], ingress: { ...REGISTRY[0].ingress, controller: { kind: 'nginx' } } } });
+    expect(moved.env.ingress.controller).toMatchObject({ kind: 'nginx', className: 'nginx', namespace: 'ingress-nginx' });
+  });
 });
