@@ -10,6 +10,8 @@ import './stack/network';
 import './stack/upstream';
 import './stack/previews';
 import './stack/scaling';
+import './stack/rollout';
+import './stack/start';
 import './config/registry';
 import './validation/rules';
 import './validation/chart';

@@ -109,14 +109,17 @@ export function backendRelease(tag: string): BackendRelease {
 }
 
 /**
- * The backend's start, as docker_entrypoints/deploy.sh runs it (the same at v1.1.0 to v1.1.3), with the
- * worker count an environment chooses in place of its fixed `--workers 4`.
+ * The backend's start, as docker_entrypoints/deploy.sh runs it (the same at v1.1.0 to v1.1.3): `collectstatic`,
+ * then gunicorn whether or not it succeeded (the script has no `set -e` and no `&&`, so a bucket that is missing
+ * or unreachable does not keep the server down), with the worker count an environment chooses in place of its
+ * fixed `--workers 4`, and `exec` so that SIGTERM reaches gunicorn rather than the shell. An environment that
+ * shares another's bucket skips `collectstatic`, so that it never overwrites the other's static files.
  */
 export const BACKEND_DEFAULT_WORKERS = 4;
-export function backendStart(workers: number): string[] {
+export function backendStart(workers: number, collectStatic = true): string[] {
   return [
     'sh', '-c',
-    `cd /app && python3 manage.py collectstatic --noinput && exec gunicorn ov_wag.wsgi:application -b 0.0.0.0:${BACKEND.port} --workers ${workers} --forwarded-allow-ips '*' --access-logfile - --error-logfile -`,
+    `cd /app; ${collectStatic ? 'python3 manage.py collectstatic --noinput; ' : ''}exec gunicorn ov_wag.wsgi:application -b 0.0.0.0:${BACKEND.port} --workers ${workers} --forwarded-allow-ips '*' --access-logfile - --error-logfile -`,
   ];
 }
 

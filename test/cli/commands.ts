@@ -146,13 +146,29 @@ describe('preview', () => {
     expect(files).toContain('previews/ov-wag-pr-195/ov-wag-pr-195.k8s.yaml');
     expect(files).toContain('previews/ov-frontend-pr-195/ov-frontend-pr-195.k8s.yaml');
     expect(files).toContain(`argocd/${PREVIEW_HOME}-previews.yaml`);
-    expect(run('add', 'ov-wag', '195')).toMatchObject({ code: 2, err: 'error: preview ov-wag-pr-195 is already there\n' });
     expect(run('remove', 'ov-wag', '195')).toMatchObject({ code: 0 });
     expect(Object.keys(tree(outdir))).not.toContain('previews/ov-wag-pr-195/ov-wag-pr-195.k8s.yaml');
-    expect(run('remove', 'ov-wag', '195')).toMatchObject({ code: 2 });
     expect(run('add', 'ov-django', '1')).toMatchObject({ code: 2, err: expect.stringContaining('unknown repository "ov-django"') });
     expect(run('add', 'ov-wag', '0')).toMatchObject({ code: 2 });
     expect(run('rename', 'ov-wag', '1')).toMatchObject({ code: 2 });
+  });
+
+  test('add of a preview that is there and remove of one that is gone succeed, say so and change nothing', () => {
+    const [outdir, state] = [temp(), stateDir()];
+    const run = (...args: string[]) => {
+      const c = capture();
+      const code = preview([...args, '--outdir', outdir, '--state-dir', state], {}, c.io);
+      return { code, out: c.out.join(''), err: c.err.join('') };
+    };
+    expect(run('add', 'ov-wag', '196', '--quiet')).toMatchObject({ code: 0 });
+    const [files, states] = [tree(outdir), tree(state)];
+    expect(run('add', 'ov-wag', '196')).toEqual({ code: 0, out: 'preview ov-wag-pr-196 is already there: nothing to do\n', err: '' });
+    expect(run('add', 'ov-wag', '196', '--quiet')).toEqual({ code: 0, out: '', err: '' });
+    expect([tree(outdir), tree(state)]).toEqual([files, states]);
+    expect(run('remove', 'ov-wag', '196', '--quiet')).toMatchObject({ code: 0 });
+    const [gone, goneState] = [tree(outdir), tree(state)];
+    expect(run('remove', 'ov-wag', '196')).toEqual({ code: 0, out: 'preview ov-wag-pr-196 is not there: nothing to do\n', err: '' });
+    expect([tree(outdir), tree(state)]).toEqual([gone, goneState]);
   });
 
   test(`more than the registry's maximum (${MAX_PREVIEWS}) is refused, naming it, and nothing changes`, () => {

@@ -55,8 +55,8 @@ describe('releases', () => {
     for (const env of ENVS) {
       const [command] = container(env, BACKEND.name).command.slice(-1);
       expect(command).toContain(`--workers ${env.backend.workers}`);
-      // docker_entrypoints/deploy.sh at v1.1.0 to v1.1.3, with exec so that SIGTERM reaches gunicorn.
-      expect(command).toMatch(/^cd \/app && python3 manage.py collectstatic --noinput && exec gunicorn ov_wag\.wsgi:application -b 0\.0\.0\.0:8000 --workers \d+ --forwarded-allow-ips '\*' --access-logfile - --error-logfile -$/);
+      // docker_entrypoints/deploy.sh at v1.1.0 to v1.1.3 (no `&&`), with exec so that SIGTERM reaches gunicorn.
+      expect(command).toMatch(/^cd \/app; python3 manage.py collectstatic --noinput; exec gunicorn ov_wag\.wsgi:application -b 0\.0\.0\.0:8000 --workers \d+ --forwarded-allow-ips '\*' --access-logfile - --error-logfile -$/);
     }
     const { workers: _, ...backend } = DEMO.backend;
     expect(container(parseEnvironment({ ...DEMO, backend }), BACKEND.name).command.at(-1)).toContain('--workers 4');
