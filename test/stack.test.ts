@@ -13,5 +13,6 @@ import './stack/scaling';
 import './stack/rollout';
 import './stack/start';
 import './config/registry';
+import './config/values';
 import './validation/rules';
 import './validation/chart';

@@ -7,6 +7,9 @@ import type { z } from 'zod';
 import { Environment, EnvironmentInput, environmentSchema } from './schema';
 import { requiredSecrets } from './secrets';
 import { unhonoured } from './settings';
+import { Tier, undeclaredTag } from './images';
+
+const TIERS: readonly Tier[] = ['frontend', 'backend'];
 
 export * from './schema';
 
@@ -47,6 +50,12 @@ function semanticProblems(env: Environment): string[] {
   const problems: string[] = [];
   const bad = (field: string, value: unknown, allowed: string) => problems.push(`${env.namespace}: ${field} ${shown(value)}: ${allowed}`);
   if (env.ingress.adminHost === env.host) bad('ingress.adminHost', env.ingress.adminHost, 'must differ from host');
+  // The facts of a tag must be declared before anything is derived from them.
+  const undeclared = TIERS.flatMap((tier) => {
+    const problem = undeclaredTag(tier, env[tier].tag);
+    return problem ? [`${env.namespace}: ${tier}.tag ${shown(env[tier].tag)} ${problem}`] : [];
+  });
+  if (undeclared.length > 0) return undeclared;
   for (const u of unhonoured(env)) {
     const instead = u.builtIn === undefined ? 'has no such setting' : `has "${u.builtIn}" built in`;
     bad(`${u.tier}.tag`, u.tag, `cannot honour ${u.variable}=${shown(u.wanted)}: that release reads no ${u.variable} and ${instead} (see lib/config/images.ts); pin a release that reads it`);

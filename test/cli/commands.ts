@@ -119,6 +119,9 @@ describe('release', () => {
     [['--namespace', PREVIEW_HOME, '--backend-tag', 'latest'], 'error: --backend-tag "latest": must be pinned'],
     // v1.1.0 writes the fixed index "wagtail", not the demo's own.
     [['--namespace', PREVIEW_HOME, '--backend-tag', 'v1.1.0'], 'cannot honour ES_INDEX'],
+    // A tag whose facts are not declared (v1.1.4 is no release yet) is not taken to be the newest release.
+    [['--namespace', PREVIEW_HOME, '--backend-tag', 'v1.1.4'], 'backend.tag "v1.1.4" is not a tag of ov-wag that lib/config/images.ts declares'],
+    [['--namespace', PREVIEW_HOME, '--frontend-tag', 'feature-x'], 'declare it in MOVING_TAGS.frontend'],
   ])('%j is refused with exit 2; neither the releases file nor the output changes', (args, message) => {
     const [outdir, state] = [temp(), stateDir()];
     const before = tree(state);

@@ -217,8 +217,8 @@ describe('the registry', () => {
 describe('the chart follows the environment, not the registry', () => {
   if (DEMO.database.mode !== 'statefulset') throw new Error('the demo runs its own database');
   const fixed = variant(DEMO, {
-    frontend: { ...DEMO.frontend, autoscale: undefined, replicas: 3, tag: 'test-frontend' },
-    backend: { ...DEMO.backend, autoscale: undefined, replicas: 1, tag: 'test-backend' },
+    frontend: { ...DEMO.frontend, autoscale: undefined, replicas: 3, tag: 'pr-1001' },
+    backend: { ...DEMO.backend, autoscale: undefined, replicas: 1, tag: 'pr-1002' },
     database: { ...DEMO.database, storage: '7Gi' },
   });
 
@@ -229,8 +229,8 @@ describe('the chart follows the environment, not the registry', () => {
     expect(ofKind(objects, 'PodDisruptionBudget').map((p) => p.metadata.name)).toEqual([FRONTEND.name]);
     expect(ofKind(objects, 'HorizontalPodAutoscaler')).toEqual([]);
     expect(find(objects, 'StatefulSet', DATABASE.name).spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('7Gi');
-    expect(find(objects, 'Deployment', FRONTEND.name).spec.template.spec.containers[0].image).toBe(`${FRONTEND.repository}:test-frontend`);
-    expect(ofKind(objects, 'Job').map((j) => j.metadata.name)).toEqual([migrationJobName('test-backend')]);
+    expect(find(objects, 'Deployment', FRONTEND.name).spec.template.spec.containers[0].image).toBe(`${FRONTEND.repository}:pr-1001`);
+    expect(ofKind(objects, 'Job').map((j) => j.metadata.name)).toEqual([migrationJobName('pr-1002')]);
   });
 
   test('an autoscaled tier: no replicas in its Deployment, an autoscaler on it, a budget when its minimum is more than one', () => {
