@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Environment, parseEnvironment } from '../lib/config/types';
-import { ENVIRONMENTS, NAMESPACES, PREVIEW_HOME, PREVIEWS } from '../lib/config/environments';
+import { ENVIRONMENTS, NAMESPACES, PREVIEW_HOME, PREVIEWS, REPO_URL } from '../lib/config/environments';
 import { manifestFile, previewFile } from '../lib/chart/argocd';
 import { KubeObject } from '../lib/objects/kube-object';
 import { buildObjects } from '../lib/synth/render';
@@ -104,10 +104,20 @@ export function externalDatabase(base: Environment): Environment {
  * Application; with the previews' namespace, their ApplicationSet and each committed preview's folder.
  */
 export function outputFiles(namespaces: readonly string[] = NAMESPACES): string[] {
+  // Argo CD objects only once the repository's URL is set (lib/config/environments.ts REPO_URL).
+  const argo = (file: string) => (REPO_URL === undefined ? [] : [path.join('argocd', file)]);
   return namespaces.flatMap((ns) => [
-    manifestFile(ns), `${ns}.md`, path.join('argocd', `${ns}.yaml`),
-    ...(ns === PREVIEW_HOME ? [path.join('argocd', `${ns}-previews.yaml`), ...PREVIEWS.map((p) => previewFile(p.instance!))] : []),
+    manifestFile(ns), `${ns}.md`, ...argo(`${ns}.yaml`),
+    ...(ns === PREVIEW_HOME ? [...argo(`${ns}-previews.yaml`), ...PREVIEWS.map((p) => previewFile(p.instance!))] : []),
   ]).sort();
+}
+
+/** An example of the URL operators set when they adopt the project: tests of the Argo CD objects use it. */
+export const EXAMPLE_REPO_URL = 'https://git.example.org/open-vault.git';
+
+/** `base` with its repository URL set, as an adopted project has it. */
+export function adopted(base: Environment): Environment {
+  return parseEnvironment({ ...base, gitops: { ...base.gitops, repoURL: EXAMPLE_REPO_URL } });
 }
 
 /** Every file under `dir` (relative path → text), sorted: to compare output folders byte for byte. */

@@ -49,8 +49,15 @@ export const CLUSTER = {
   ingressController: { kind: 'traefik' },
 } as const satisfies { ingressController: EnvironmentInput['ingress']['controller'] };
 
+/**
+ * The git repository that holds this dist/, which Argo CD syncs: the operators set it when they adopt the
+ * project (WGBH-MLA/ov-deploy, which the deployers' Applications sync, has no dist/). Until it is set, synth
+ * renders no Argo CD objects and says so.
+ */
+export const REPO_URL: string | undefined = undefined;
+
 /** Argo CD of the cluster (cluster-deploy charts/groot/templates/*.yaml: namespace argo-cd; ov-deploy dev/*.yaml: project ov). */
-const GITOPS = { repoURL: 'https://github.com/WGBH-MLA/ov-deploy.git', targetRevision: 'main', project: 'ov', namespace: 'argo-cd' };
+const GITOPS = { repoURL: REPO_URL, targetRevision: 'main', project: 'ov', namespace: 'argo-cd' };
 
 /** Site values shared by every environment (ov-deploy charts/openvault/values.yaml, dev/ov-dev.yaml). */
 const SITE = {

@@ -238,7 +238,8 @@ const externalSecrets = z
 /** Where Argo CD reads this repository, and where its Application lives. */
 const gitops = z
   .object({
-    repoURL: gitUrl,
+    /** The repository that holds this dist/, set by the operators who adopt it. @default unset: no Argo CD objects are rendered */
+    repoURL: gitUrl.optional(),
     targetRevision: nonBlank,
     project: dnsSubdomain.default('default'),
     /** Argo CD's own namespace, where Applications live. */

@@ -9,11 +9,11 @@ import * as path from 'node:path';
 import { loadAll } from 'js-yaml';
 import { ENVIRONMENTS, PREVIEW_HOME, STATE } from '../../lib/config/environments';
 import { MAX_PREVIEWS } from '../../lib/config/previews';
-import { main, stream } from '../../lib/synth/cli';
+import { main, stream, synthesize } from '../../lib/synth/cli';
 import { preview, release } from '../../lib/synth/state';
-import { renderEnvironment } from '../../lib/synth/render';
+import { NO_GITOPS_NOTICE, renderEnvironment } from '../../lib/synth/render';
 import { ValidationError } from '../../lib/synth/validate';
-import { tree } from '../helpers';
+import { adopted, EXAMPLE_REPO_URL, tree } from '../helpers';
 
 function capture() {
   const out: string[] = [];
@@ -41,6 +41,27 @@ function stateDir(): string {
 }
 
 describe('synth', () => {
+  test('until the repository URL is set, no Argo CD objects, and one line that says so and where to set it', () => {
+    const outdir = temp();
+    const c = capture();
+    expect(main(['--outdir', outdir], {}, c.io)).toBe(0);
+    expect(Object.keys(tree(outdir)).filter((f) => f.startsWith('argocd'))).toEqual([]);
+    expect(c.out.join('').split('\n').filter((l) => /Argo CD/.test(l))).toEqual([NO_GITOPS_NOTICE]);
+    expect(NO_GITOPS_NOTICE).toMatch(/REPO_URL in lib\/config\/environments\.ts/);
+    const quiet = capture();
+    expect(main(['--outdir', temp(), '--quiet'], {}, quiet.io)).toBe(0);
+    expect(quiet.out).toEqual([]);
+  });
+
+  test('once it is set, each namespace has its Application and the demo the previews\' ApplicationSet, syncing that URL', () => {
+    const outdir = temp();
+    const c = capture();
+    synthesize({ environments: ENVIRONMENTS.map(adopted), previews: [] }, { outdir, quiet: true }, {}, c.io);
+    const files = tree(outdir);
+    for (const env of ENVIRONMENTS) expect(files[`argocd/${env.namespace}.yaml`]).toContain(`repoURL: ${EXAMPLE_REPO_URL}`);
+    expect(files[`argocd/${PREVIEW_HOME}-previews.yaml`]).toContain(`repoURL: ${EXAMPLE_REPO_URL}`);
+  });
+
   test('a namespace that does not exist: exit 2, the valid ones named, nothing written', () => {
     const outdir = temp();
     const c = capture();
@@ -148,7 +169,6 @@ describe('preview', () => {
     const files = Object.keys(tree(outdir));
     expect(files).toContain('previews/ov-wag-pr-195/ov-wag-pr-195.k8s.yaml');
     expect(files).toContain('previews/ov-frontend-pr-195/ov-frontend-pr-195.k8s.yaml');
-    expect(files).toContain(`argocd/${PREVIEW_HOME}-previews.yaml`);
     expect(run('remove', 'ov-wag', '195')).toMatchObject({ code: 0 });
     expect(Object.keys(tree(outdir))).not.toContain('previews/ov-wag-pr-195/ov-wag-pr-195.k8s.yaml');
     expect(run('add', 'ov-django', '1')).toMatchObject({ code: 2, err: expect.stringContaining('unknown repository "ov-django"') });

@@ -223,6 +223,7 @@ describe('output', () => {
   test('a full synth removes the files of an environment that no longer exists, and nothing else', () => {
     startFromFullSynth();
     const gone = ['ov-old.k8s.yaml', 'ov-old.md', 'argocd/ov-old.yaml', 'notes.txt'];
+    fs.mkdirSync(path.join(outdir, 'argocd'), { recursive: true });
     for (const f of gone) fs.writeFileSync(path.join(outdir, f), 'x');
     cli(['-q', '-n', PRODUCTION.namespace]);
     expect(Object.keys(tree(outdir))).toContain('ov-old.k8s.yaml');

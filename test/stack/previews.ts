@@ -10,7 +10,7 @@ import { SEED, SEED_WAVE, SYNC_WAVE } from '../../lib/chart/seed';
 import { applicationObject, previewSetObject } from '../../lib/synth/render';
 import { findViolations } from '../../lib/synth/validate';
 import { selectorLabels } from '../../lib/chart/labels';
-import { find, objectsOf, ofKind, Obj } from '../helpers';
+import { adopted, find, objectsOf, ofKind, Obj } from '../helpers';
 import { allowed, Endpoint } from '../netpol';
 
 const demo = ENVIRONMENTS.find((e) => e.namespace === PREVIEW_HOME)!;
@@ -103,7 +103,7 @@ describe('isolation: previews and the demo share a namespace, not their pods', (
 });
 
 describe('the previews\' ApplicationSet', () => {
-  const set = previewSetObject(demo) as Obj;
+  const set = previewSetObject(adopted(demo)) as Obj;
 
   test('makes an Application per preview folder, pruned with it, in the demo\'s namespace', () => {
     expect(set.kind).toBe('ApplicationSet');
@@ -115,7 +115,7 @@ describe('the previews\' ApplicationSet', () => {
   });
 
   test('is valid by the vendored ApplicationSet CRD, and a wrong field is not', () => {
-    expect(findViolations([set, applicationObject(demo)])).toEqual([]);
+    expect(findViolations([set, applicationObject(adopted(demo))])).toEqual([]);
     const broken = { ...set, spec: { ...set.spec, generator: set.spec.generators } };
     expect(findViolations([broken]).map((v) => v.rule)).toContain('crd-schema');
   });
