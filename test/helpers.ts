@@ -94,7 +94,11 @@ export function externalDatabase(base: Environment): Environment {
     },
     externalSecrets: base.externalSecrets && {
       ...base.externalSecrets,
-      remoteKeys: { ...base.externalSecrets.remoteKeys, 'ov-db-cluster-app': `openvault/${base.namespace}/db` },
+      // The operator's Secret replaces ov-db.
+      secrets: Object.fromEntries([
+        ...Object.entries(base.externalSecrets.secrets).filter(([name]) => name !== 'ov-db'),
+        ['ov-db-cluster-app', { remoteKey: `openvault/${base.namespace}/db`, properties: { password: 'password' } }],
+      ]),
     },
   });
 }

@@ -12,6 +12,7 @@ import './stack/previews';
 import './stack/scaling';
 import './stack/rollout';
 import './stack/start';
+import './stack/invented';
 import './config/registry';
 import './config/values';
 import './validation/rules';

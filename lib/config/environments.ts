@@ -65,8 +65,6 @@ const SITE = {
   gbhIndex: 'gbh-series',
   esUser: 'wagtail',
   auth0Url: 'https://wgbh-mla.us.auth0.com',
-  auth0ClientId: 'open-vault',
-  googleClientId: 'open-vault',
   s3Region: 'us-east-1',
 };
 
@@ -94,6 +92,8 @@ const production = {
     esUrl: 'https://elastic.wgbh-mla.org',
     esIndex: 'ov',
     s3Bucket: 'media.openvault.wgbh.org',
+    // Production shows the cookie-consent banner; its id is in the store (prod/ov/frontend).
+    cookieConsent: true,
   },
   jobs: {
     updateIndex: { schedule: '0 8 * * *', timeZone: 'America/New_York' },
@@ -105,12 +105,24 @@ const production = {
       apiServer: { cidr: '10.0.0.0/8', port: 443 },
     },
   },
-  // One JSON secret per Secret in AWS Secrets Manager (ov-deploy charts/openvault/values.yaml: dataFrom.extract).
+  // One JSON secret per Secret in AWS Secrets Manager, the deployers' layout (ov-deploy charts/openvault/values.yaml:
+  // dev/ov/backend, dev/ov/frontend). The names under prod/ and the properties are this project's: the operators
+  // create them so (the page dist/ov.md lists them).
   externalSecrets: {
     storeKind: 'ClusterSecretStore',
     storeName: 'aws-secrets',
     refreshInterval: '1h',
-    remoteKeys: { 'ov-frontend': 'prod/ov/frontend', 'ov-wag': 'prod/ov/backend', 'ov-db': 'prod/ov/db' },
+    secrets: {
+      'ov-frontend': { remoteKey: 'prod/ov/frontend', properties: { ES_API_KEY: 'ES_API_KEY', COOKIE_CONSENT_ID: 'COOKIE_CONSENT_ID' } },
+      'ov-wag': {
+        remoteKey: 'prod/ov/backend',
+        properties: {
+          ES_PASSWORD: 'ES_PASSWORD', AUTH0_CLIENT_ID: 'AUTH0_CLIENT_ID', AUTH0_CLIENT_SECRET: 'AUTH0_CLIENT_SECRET', GOOGLE_CLIENT_ID: 'GOOGLE_CLIENT_ID',
+          AWS_ACCESS_KEY_ID: 'AWS_ACCESS_KEY_ID', AWS_SECRET_ACCESS_KEY: 'AWS_SECRET_ACCESS_KEY',
+        },
+      },
+      'ov-db': { remoteKey: 'prod/ov/db', properties: { password: 'password' } },
+    },
   },
   gitops: GITOPS,
 } satisfies EnvironmentInput;
@@ -132,6 +144,7 @@ const demo = {
     aapbHost: 'https://demo.aapb.wgbh-mla.org',
     esIndex: 'ov-demo',
     s3Bucket: 'dev.media.openvault.wgbh.org',
+    cookieConsent: false,
   },
   jobs: { updateIndex: production.jobs.updateIndex },
   externalSecrets: undefined,

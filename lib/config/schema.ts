@@ -72,8 +72,12 @@ const backendTier = z
   .strict()
   .superRefine(oneScale);
 
+/** A key of a Secret's data (the API server's IsConfigMapKey): letters, digits, "-", "_" and ".", at most 253. */
+const secretKeyName = z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, { message: 'must be a Secret key: letters, digits, "-", "_" or ".", at most 253' })
+  .refine((k) => k !== '.' && k !== '..' && !k.startsWith('..'), { message: 'must be a Secret key: not ".", ".." or starting with ".."' });
+
 /** A key of a Secret in the namespace. */
-export const secretKeyRef = z.object({ name: dnsSubdomain, key: z.string().regex(/^[-._a-zA-Z0-9]+$/, { message: 'must be a Secret key: letters, digits, "-", "_" or "."' }) }).strict();
+export const secretKeyRef = z.object({ name: dnsSubdomain, key: secretKeyName }).strict();
 
 /** A PostgreSQL identifier the images pass unquoted. */
 const pgName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a lowercase PostgreSQL name: letters, digits and "_", at most 63' });
@@ -200,11 +204,12 @@ const site = z
     /** The GBH series index the frontend searches. */
     gbhIndex: esIndex,
     esUser: nonBlank,
-    /** Cookie consent banner id. @default unset */
-    cookieConsentId: nonBlank.optional(),
+    /**
+     * Show the cookie-consent banner: the frontend then reads COOKIE_CONSENT_ID from its Secret (`ov-frontend`),
+     * which the operators or the store provide. @default false
+     */
+    cookieConsent: z.boolean().default(false),
     auth0Url: httpUrl,
-    auth0ClientId: nonBlank,
-    googleClientId: nonBlank,
     /** Media and static files bucket. */
     s3Bucket,
     s3Region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'must be an AWS region like us-east-1' }),
@@ -223,6 +228,16 @@ const jobs = z
   })
   .strict();
 
+/** One Secret filled from the store: the store's secret that holds it, and which property holds each key. */
+const storeSecret = z
+  .object({
+    /** The secret in the store (a JSON secret in AWS Secrets Manager), e.g. `prod/ov/backend`. */
+    remoteKey: nonBlank,
+    /** Per key of the Kubernetes Secret, the property of the store's secret that holds its value. */
+    properties: z.record(secretKeyName, nonBlank),
+  })
+  .strict();
+
 /** Fill the workloads' Secrets from a secret store through the External Secrets Operator. */
 const externalSecrets = z
   .object({
@@ -230,8 +245,8 @@ const externalSecrets = z
     storeName: dnsSubdomain,
     /** How often the operator re-reads the store. */
     refreshInterval: goDuration.default('1h'),
-    /** Remote key (a JSON secret in the store) per Secret name; each Secret key is a property of it. */
-    remoteKeys: z.record(z.string(), nonBlank),
+    /** Per Secret the workloads read (by name), where its keys are in the store: every key explicit. */
+    secrets: z.record(z.string(), storeSecret),
   })
   .strict();
 

@@ -5,9 +5,9 @@
  */
 import type { z } from 'zod';
 import { Environment, EnvironmentInput, environmentSchema } from './schema';
-import { requiredSecrets } from './secrets';
+import { storedSecrets } from './secrets';
 import { unhonoured } from './settings';
-import { Tier, undeclaredTag } from './images';
+import { frontendRelease, Tier, undeclaredTag } from './images';
 
 const TIERS: readonly Tier[] = ['frontend', 'backend'];
 
@@ -56,15 +56,30 @@ function semanticProblems(env: Environment): string[] {
     return problem ? [`${env.namespace}: ${tier}.tag ${shown(env[tier].tag)} ${problem}`] : [];
   });
   if (undeclared.length > 0) return undeclared;
+  // The banner's id comes from the frontend's Secret: only a release that reads it can show the banner.
+  if (env.site.cookieConsent && !frontendRelease(env.frontend.tag).reads.includes('COOKIE_CONSENT_ID')) {
+    bad('frontend.tag', env.frontend.tag, 'cannot honour site.cookieConsent: that release reads no COOKIE_CONSENT_ID (see lib/config/images.ts); pin a release that reads it');
+  }
   for (const u of unhonoured(env)) {
     const instead = u.builtIn === undefined ? 'has no such setting' : `has "${u.builtIn}" built in`;
     bad(`${u.tier}.tag`, u.tag, `cannot honour ${u.variable}=${shown(u.wanted)}: that release reads no ${u.variable} and ${instead} (see lib/config/images.ts); pin a release that reads it`);
   }
   const store = env.externalSecrets;
   if (store) {
-    const names = requiredSecrets(env).map((s) => s.name);
-    for (const name of names) {
-      if (!store.remoteKeys[name]) problems.push(`${env.namespace}: externalSecrets.remoteKeys has no entry for Secret "${name}": it needs one for each of ${names.join(', ')}`);
+    const needed = storedSecrets(env);
+    const names = needed.map((s) => s.name);
+    for (const { name, keys } of needed) {
+      const entry = store.secrets[name];
+      if (!entry) {
+        problems.push(`${env.namespace}: externalSecrets.secrets has no entry for Secret "${name}": it needs one for each of ${names.join(', ')}`);
+        continue;
+      }
+      const declared = Object.keys(entry.properties);
+      for (const key of keys.filter((k) => !declared.includes(k))) bad(`externalSecrets.secrets.${name}.properties.${key}`, undefined, `Secret "${name}" needs a property for each of ${keys.join(', ')}`);
+      for (const key of declared.filter((k) => !keys.includes(k))) bad(`externalSecrets.secrets.${name}.properties.${key}`, entry.properties[key], `no workload reads key "${key}" of Secret "${name}": it holds ${keys.join(', ')}`);
+    }
+    for (const name of Object.keys(store.secrets).filter((n) => !names.includes(n))) {
+      bad(`externalSecrets.secrets.${name}`, store.secrets[name].remoteKey, `no workload reads a Secret "${name}": the store fills ${names.join(', ')}`);
     }
   }
   return problems;

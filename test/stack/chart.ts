@@ -5,7 +5,7 @@ import { ConfigError, environmentProblems, Environment, WebTierConfig } from '..
 import { isCidr } from '../../lib/config/rules';
 import { ENVIRONMENTS, environmentFor, NAMESPACES, previewFor } from '../../lib/config/environments';
 import { BACKEND, BACKEND_PATHS, DATABASE, FRONTEND, JOBS, serviceUrl } from '../../lib/config/images';
-import { requiredSecrets } from '../../lib/config/secrets';
+import { GENERATED_SECRET_KEY, requiredSecrets } from '../../lib/config/secrets';
 import { BACKUP } from '../../lib/chart/backup';
 import { INGRESS_NAME, tlsSecretName } from '../../lib/chart/ingress';
 import { migrationJobName } from '../../lib/chart/jobs';
@@ -51,7 +51,7 @@ function expectedObjects(env: Environment): string[] {
     ...job(JOBS.migrate, 'Job', migrationJobName(env.backend.tag)),
     ...job(JOBS.updateIndex, 'CronJob'),
     ...(env.jobs.restartBackend ? [...job(JOBS.restart, 'CronJob'), `Role/${JOBS.restart}`, `RoleBinding/${JOBS.restart}`] : []),
-    ...(env.externalSecrets ? requiredSecrets(env).map((s) => `ExternalSecret/${s.name}`) : []),
+    ...(env.externalSecrets ? [...requiredSecrets(env).map((s) => `ExternalSecret/${s.name}`), `Password/${GENERATED_SECRET_KEY.name}`] : []),
     `Ingress/${INGRESS_NAME}`,
     ...(env.ingress.adminHost ? [`Ingress/${INGRESS_NAME}-admin`] : []),
     ...(traefik

@@ -47,8 +47,8 @@ describe('releases', () => {
   test('pinning a release that cannot honour a setting is an error naming both', () => {
     const problems = environmentProblems({ ...DEMO, backend: { ...DEMO.backend, tag: 'v1.1.0' } });
     expect(problems).toEqual([expect.stringMatching(/^ov-demo: backend\.tag "v1\.1\.0": cannot honour ES_INDEX="ov-demo"/)]);
-    const cookie = environmentProblems({ ...DEMO, site: { ...DEMO.site, esIndex: 'wagtail', cookieConsentId: 'abc' }, frontend: { ...DEMO.frontend, tag: 'v1.1.0' } });
-    expect(cookie).toEqual([expect.stringContaining('frontend.tag "v1.1.0": cannot honour COOKIE_CONSENT_ID="abc"')]);
+    const cookie = environmentProblems({ ...DEMO, site: { ...DEMO.site, esIndex: 'wagtail', cookieConsent: true }, frontend: { ...DEMO.frontend, tag: 'v1.1.0' } });
+    expect(cookie).toEqual([expect.stringContaining('frontend.tag "v1.1.0": cannot honour site.cookieConsent: that release reads no COOKIE_CONSENT_ID')]);
   });
 
   test('the worker count reaches gunicorn; otherwise the start is the image\'s own', () => {
