@@ -13,6 +13,7 @@ import './stack/scaling';
 import './stack/rollout';
 import './stack/start';
 import './stack/invented';
+import './stack/media';
 import './config/registry';
 import './config/values';
 import './validation/rules';

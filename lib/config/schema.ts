@@ -68,6 +68,12 @@ const backendTier = z
     ...webTierFields,
     /** gunicorn worker processes per pod, passed on its command line. @default the image's own (4) */
     workers: z.number().int().min(1).max(32).optional(),
+    /**
+     * Upload the image's static files to the bucket at each start (deploy.sh's `collectstatic`). An environment
+     * that shares the bucket of another sets false: it serves that one's static files and never overwrites them.
+     * @default true
+     */
+    collectStatic: z.boolean().default(true),
   })
   .strict()
   .superRefine(oneScale);

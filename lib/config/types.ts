@@ -154,8 +154,8 @@ export function siteUrl(env: Environment, host: string): string {
 
 /**
  * What no two environments may share: a namespace (one would replace the other's file), a host, an
- * Elasticsearch index on one endpoint (one's `update_index` would rebuild the other's), a media bucket
- * (one's `collectstatic` would overwrite the other's files).
+ * Elasticsearch index on one endpoint (one's `update_index` would rebuild the other's), the bucket its
+ * static files are collected into (one's `collectstatic` would overwrite the other's files).
  */
 function sharedResources(env: Environment): ReadonlyArray<readonly [string, string]> {
   return [
@@ -163,7 +163,7 @@ function sharedResources(env: Environment): ReadonlyArray<readonly [string, stri
     sharesNamespace(env) ? ['instance', `${placementOf(env).instance} in ${env.namespace}`] : ['namespace', env.namespace],
     ...publicHosts(env).map((h) => ['host', h] as const),
     ['search index', `${env.site.esIndex} on ${env.site.esUrl}`],
-    ['S3 bucket', env.site.s3Bucket],
+    ...(env.backend.collectStatic ? [['S3 bucket', env.site.s3Bucket] as const] : []),
   ];
 }
 
@@ -178,6 +178,13 @@ export function registryProblems(envs: readonly Environment[]): string[] {
       const first = owner.get(key);
       if (first === undefined) owner.set(key, label);
       else problems.push(`${label}: shares the ${what} "${value}" with ${first}: each environment needs its own`);
+    }
+  });
+  // An environment that does not collect static files serves those another collects into its bucket.
+  const collected = new Set(envs.filter((e) => e.backend.collectStatic).map((e) => e.site.s3Bucket));
+  envs.forEach((env, i) => {
+    if (!env.backend.collectStatic && !collected.has(env.site.s3Bucket)) {
+      problems.push(`${placementOf(env).instance} (entry ${i + 1}): backend.collectStatic false on the S3 bucket "${env.site.s3Bucket}": no environment collects static files into it; share the bucket of one that does`);
     }
   });
   return problems;

@@ -265,8 +265,8 @@ describe('environment checks', () => {
    */
   const documented = /replicas[^\n]*?\b1 to (\d+)/i.exec(readmeSection('Configuration'));
   const MAX_REPLICAS = documented ? Number(documented[1]) : 50;
-  const fixed = (tier: WebTierConfig, replicas: number) => ({ ...tier, autoscale: undefined, replicas });
-  const scaled = (tier: WebTierConfig, min: number, max: number) => ({ ...tier, replicas: undefined, autoscale: { min, max, cpuUtilization: 70 } });
+  const fixed = <T extends WebTierConfig>(tier: T, replicas: number) => ({ ...tier, autoscale: undefined, replicas });
+  const scaled = <T extends WebTierConfig>(tier: T, min: number, max: number) => ({ ...tier, replicas: undefined, autoscale: { min, max, cpuUtilization: 70 } });
   const problemsOf = (patch: Partial<Environment>) => environmentProblems(variant(DEMO, patch));
   const field = (name: string, value: number) => new RegExp(`^${escapeRegExp(`${DEMO.namespace}: ${name} ${value}: `)}`);
 

@@ -1,6 +1,6 @@
 /**
  * Pull-request previews inside the demo's namespace: named, tagged and isolated as the operators run
- * them, each with its own host, index, bucket and database, seeded from the demo's.
+ * them, each with its own host, index and database, seeded from the demo's, showing the demo's media.
  */
 import { ENVIRONMENTS, loadRegistry, PREVIEW_HOME, previewFor, REGISTRY } from '../../lib/config/environments';
 import { BACKEND, DATABASE, FRONTEND } from '../../lib/config/images';
@@ -44,12 +44,12 @@ describe.each([wag, frontend])('the preview of $repo #$number', (p) => {
     expect(image(FRONTEND.name)).toBe(`${FRONTEND.repository}:${tier === 'frontend' ? `pr-${p.number}` : demo.frontend.tag}`);
   });
 
-  test('has its own host, search index, bucket and database, and passes every rule', () => {
+  test('has its own host, search index and database, the demo\'s media, and passes every rule', () => {
     expect(env.host).toBe(`${name}.${demo.host}`);
     const settings = find(objects, 'ConfigMap', `${BACKEND.name}-${name}`).data;
     expect(settings.ES_INDEX).toBe(name);
     expect(settings.OV_DB_HOST).toBe(`${DATABASE.name}-${name}`);
-    expect(settings.AWS_STORAGE_BUCKET_NAME).not.toBe(demo.site.s3Bucket);
+    expect(settings.AWS_STORAGE_BUCKET_NAME).toBe(demo.site.s3Bucket);
     expect(find(objects, 'ConfigMap', `${FRONTEND.name}-${name}`).data.OV_API_URL).toBe(`http://${BACKEND.name}-${name}`);
     const sts = find(objects, 'StatefulSet', `${DATABASE.name}-${name}`);
     expect(sts.spec.persistentVolumeClaimRetentionPolicy.whenDeleted).toBe('Delete');
