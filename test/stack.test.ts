@@ -14,6 +14,7 @@ import './stack/rollout';
 import './stack/start';
 import './stack/invented';
 import './stack/media';
+import './stack/world';
 import './config/registry';
 import './config/values';
 import './validation/rules';

@@ -47,7 +47,15 @@ const INTERNET = [{ cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '
  */
 export const CLUSTER = {
   ingressController: { kind: 'traefik' },
-} as const satisfies { ingressController: EnvironmentInput['ingress']['controller'] };
+  /**
+   * The site origins each Elasticsearch answers browsers from today (its `http.cors.allow-origin`, besides
+   * localhost): the search page queries it from the browser, so a site whose origin is missing has no search.
+   * elastic.wgbh-mla.org: cluster-deploy elasticsearch/elastic.yml.
+   */
+  elasticsearchCors: {
+    'https://elastic.wgbh-mla.org': ['https://openvault.wgbh.org', 'https://admin.ov.wgbh-mla.org', 'https://elastic.wgbh-mla.org'],
+  },
+} as const satisfies { ingressController: EnvironmentInput['ingress']['controller']; elasticsearchCors: Readonly<Record<string, readonly string[]>> };
 
 /**
  * The git repository that holds this dist/, which Argo CD syncs: the operators set it when they adopt the

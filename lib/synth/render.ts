@@ -8,6 +8,7 @@ import { OpenVault } from '../chart/open-vault';
 import { Environment, placementOf, sharesNamespace } from '../config/types';
 import { KubeObject } from '../objects/kube-object';
 import { renderTopology } from '../report/topology/page';
+import { renderWorld } from '../report/topology/world';
 import { assertValid, ValidationError, Violation } from './validate';
 import { toYaml } from './yaml';
 
@@ -71,10 +72,11 @@ export function manifestPath(env: Environment): string {
 }
 
 /** The files of one rendered environment: a namespace's manifest, topology page and Application; a preview's manifest. */
-export function filesOf(r: Rendered, hasPreviews: boolean): RenderedFile[] {
+export function filesOf(r: Rendered, hasPreviews: boolean, previews: readonly Environment[] = []): RenderedFile[] {
   const { env } = r;
   if (sharesNamespace(env)) return [{ path: manifestPath(env), content: r.yaml }];
-  const page = [{ path: manifestPath(env), content: r.yaml }, { path: `${env.namespace}.md`, content: renderTopology(env.namespace, r.objects) }];
+  const outside = renderWorld([env, ...previews]);
+  const page = [{ path: manifestPath(env), content: r.yaml }, { path: `${env.namespace}.md`, content: renderTopology(env.namespace, r.objects, outside) }];
   if (!adoptedGitOps(env)) return page;
   const gitops = [applicationObject(env), ...(hasPreviews ? [previewSetObject(env)] : [])];
   assertValid(gitops);
@@ -105,7 +107,8 @@ export function renderAll(envs: readonly Environment[], previewHome: string, ren
     const r = attempt(() => render(env));
     if (r) rendered.push(r);
   }
-  const files = rendered.flatMap((r) => attempt(() => filesOf(r, !sharesNamespace(r.env) && r.env.namespace === previewHome)) ?? []);
+  const previewsIn = (ns: string) => rendered.map((r) => r.env).filter((e) => sharesNamespace(e) && e.namespace === ns);
+  const files = rendered.flatMap((r) => attempt(() => filesOf(r, !sharesNamespace(r.env) && r.env.namespace === previewHome, previewsIn(r.env.namespace))) ?? []);
   if (violations.length > 0) throw new ValidationError(violations);
   return { rendered, files };
 }
