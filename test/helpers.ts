@@ -1,7 +1,7 @@
 /** Small readers over synthesized objects and output folders, shared by the tests. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Environment, parseEnvironment } from '../lib/config/types';
+import { Environment, EnvironmentInput, parseEnvironment } from '../lib/config/types';
 import { ENVIRONMENTS, NAMESPACES, PREVIEW_HOME, PREVIEWS, REPO_URL } from '../lib/config/environments';
 import { manifestFile, previewFile } from '../lib/chart/argocd';
 import { KubeObject } from '../lib/objects/kube-object';
@@ -75,6 +75,17 @@ export function matches(selector: Record<string, string>, labels: Record<string,
 /** The environment with some fields replaced, for tests that build variants. */
 export function variant(base: Environment, patch: Partial<Environment>): Environment {
   return { ...base, ...patch };
+}
+
+/** A copy of the registry entry `env` with the value at a dotted path (`a.b[0].c`) replaced, or removed when undefined. */
+export function withValue(env: EnvironmentInput, path: string, value: unknown): EnvironmentInput {
+  const copy = structuredClone(env) as Record<string, unknown>;
+  const keys = path.replace(/\[(\d+)\]/g, '.$1').split('.');
+  let node: any = copy;
+  for (const k of keys.slice(0, -1)) node = node[k];
+  if (value === undefined) delete node[keys.at(-1)!];
+  else node[keys.at(-1)!] = value;
+  return copy as EnvironmentInput;
 }
 
 /** `base` behind the given ingress controller, with that controller's defaults (the registry names the cluster's). */

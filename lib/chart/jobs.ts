@@ -17,16 +17,20 @@ const MAX_NAME = 63;
 
 /**
  * `ov-wag-migrate-<tag>`: a Job's pod template is immutable, so each release gets a Job of its own
- * and `kubectl apply` creates it instead of failing. A tag too long for a name is cut and given a
- * digest of the whole tag, so two long tags never share a name.
+ * and `kubectl apply` creates it instead of failing. A tag that is not already a name (`v1.1.3`, `V1`,
+ * `a_b`: its slug could be another tag's) or too long gets a digest of the whole name after "--", which an
+ * exact name never has, so no two tags share a name.
  */
 export function migrationJobName(tag: string, placement?: Placement): string {
+  const exact = /^[a-z0-9]+(-[a-z0-9]+)*$/.test(tag);
   const slug = tag.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-  const base = `${JOBS.migrate}-${slug}`;
-  const name = placement ? suffixed(placement, base) : base;
-  if (name.length <= MAX_NAME) return name;
-  const digest = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  return `${name.slice(0, MAX_NAME - digest.length - 1).replace(/-+$/, '')}-${digest}`;
+  const named = (part: string) => (placement ? suffixed(placement, `${JOBS.migrate}-${part}`) : `${JOBS.migrate}-${part}`);
+  if (exact && named(slug).length <= MAX_NAME) return named(slug);
+  const instance = placement && placement.instance !== placement.namespace ? placement.instance : '';
+  const digest = `--${createHash('sha256').update(`${tag}\0${instance}`).digest('hex').slice(0, 10)}`;
+  // The slug is cut to what leaves room for the digest and a preview's suffix, which stays last.
+  const room = MAX_NAME - named(digest).length + 1;
+  return room > 1 ? named(`${slug.slice(0, room - 1).replace(/-+$/, '')}${digest}`) : `${JOBS.migrate}${digest}`;
 }
 
 /** Migrations run in the sync itself, with the workloads: for a database the sync creates (a preview's). */

@@ -4,9 +4,10 @@
  * Defaults are filled in by the parse; the chart reads the parsed form.
  */
 import { z } from 'zod';
+import { pageIndex } from './images';
 import {
-  bodySize, cidr, cidrStrictlyWithin, cpu, cronSchedule, dnsLabel, dnsSubdomain, gitUrl, goDuration, hostName,
-  httpUrl, imageTag, memory, nonBlank, pinnedImage, port, quantityValue, storage, timeZone,
+  bodySize, cidr, cidrStrictlyWithin, cpu, cronSchedule, dnsLabel, dnsSubdomain, ES_INDEX_MAX_BYTES, esIndex, esIndexProblem, gitUrl, goDuration,
+  hostName, httpUrl, imageTag, labelMap, memory, nonBlank, pinnedImage, port, quantityValue, s3Bucket, storage, timeZone,
 } from './rules';
 
 /** Most pods of one web tier: beyond this a typo (500 for 5) is more likely than a need. */
@@ -130,7 +131,7 @@ const externalDatabase = z
     /** Who the NetworkPolicies let the backend and its jobs reach: its pods (namespace defaults to this one), or a CIDR. */
     peer: z.union(
       [
-        z.object({ podLabels: z.record(z.string(), z.string()).refine((l) => Object.keys(l).length > 0, { message: 'must name at least one label' }), namespace: dnsLabel.optional() }).strict(),
+        z.object({ podLabels: labelMap, namespace: dnsLabel.optional() }).strict(),
         z.object({ cidr }).strict(),
       ],
       { error: 'must be { podLabels, namespace? } (pods in the cluster) or { cidr } (addresses outside it)' },
@@ -147,7 +148,7 @@ const tls = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('off') }).strict(),
 ]);
 
-const labels = z.record(z.string(), z.string());
+const labels = labelMap;
 
 /** The ingress controller that serves the Ingress: its class, and where its pods run (for the NetworkPolicies). */
 const controller = z.discriminatedUnion('kind', [
@@ -190,12 +191,13 @@ const egressCidr = z
     });
   });
 
-/** An Elasticsearch index name (its create-index rules): lowercase, no `\/*?"<>| ,#:`, not starting with `-_+`. */
-export const esIndex = z.string().regex(/^(?![-_+.])[^A-Z\\/*?"<>| ,#:]{1,255}$/, { message: 'must be an Elasticsearch index name: lowercase, no spaces or \\/*?"<>|,#:, not starting with -, _, + or .' });
-
-/** An S3 bucket name (AWS naming rules): 3 to 63 lowercase letters, digits, "." and "-", not an IP address. */
-const s3Bucket = z.string().refine((v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) && !/\.\.|\.-|-\./.test(v) && !/^\d+\.\d+\.\d+\.\d+$/.test(v), {
-  message: 'must be an S3 bucket name: 3 to 63 lowercase letters, digits, "." and "-"',
+/**
+ * The backend's own index: an index name whose page index (`<index>__wagtailcore_page`, which the frontend
+ * searches) is one too.
+ */
+const ownIndex = z.string().superRefine((v, ctx) => {
+  const problem = esIndexProblem(v, ES_INDEX_MAX_BYTES - Buffer.byteLength(pageIndex(''), 'utf8'));
+  if (problem) ctx.addIssue({ code: 'custom', message: `must be an Elasticsearch index name whose page index ${pageIndex('<index>')} is one too: ${problem}` });
 });
 
 /** Settings of the site that the images read from their environment. */
@@ -206,7 +208,7 @@ const site = z
     organUrl: httpUrl,
     /** Elasticsearch: one endpoint, this environment's own index on it. */
     esUrl: httpUrl,
-    esIndex,
+    esIndex: ownIndex,
     /** The GBH series index the frontend searches. */
     gbhIndex: esIndex,
     esUser: nonBlank,

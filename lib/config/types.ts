@@ -8,6 +8,7 @@ import { Environment, EnvironmentInput, environmentSchema } from './schema';
 import { storedSecrets } from './secrets';
 import { unhonoured } from './settings';
 import { frontendRelease, Tier, undeclaredTag } from './images';
+import { normalizedUrl } from './rules';
 
 const TIERS: readonly Tier[] = ['frontend', 'backend'];
 
@@ -162,7 +163,8 @@ function sharedResources(env: Environment): ReadonlyArray<readonly [string, stri
     // A preview shares the demo's namespace under an instance of its own.
     sharesNamespace(env) ? ['instance', `${placementOf(env).instance} in ${env.namespace}`] : ['namespace', env.namespace],
     ...publicHosts(env).map((h) => ['host', h] as const),
-    ['search index', `${env.site.esIndex} on ${env.site.esUrl}`],
+    // One Elasticsearch however its URL is written (case, default port, trailing slash).
+    ['search index', `${env.site.esIndex} on ${normalizedUrl(env.site.esUrl)}`],
     ...(env.backend.collectStatic ? [['S3 bucket', env.site.s3Bucket] as const] : []),
   ];
 }

@@ -154,6 +154,25 @@ describe('release', () => {
   });
 });
 
+describe('a state file with a key given twice', () => {
+  test.each([
+    ['releases.json', (text: string) => text.replace(/^\{\n/, `{\n  "ov-demo": { "frontend": "v1.2.0", "backend": "v1.1.0" },\n`), '"ov-demo"'],
+    ['previews.json', () => '{ "previews": [], "previews": [{ "repo": "ov-wag", "number": 1 }] }\n', '"previews"'],
+    ['previews.json', () => '{ "previews": [{ "repo": "ov-wag", "repo": "ov-frontend", "number": 1 }] }\n', '"repo"'],
+  ])('%s (%#) is refused in one line naming the key, exit 2, nothing written', (file, edit, key) => {
+    const [outdir, state] = [temp(), stateDir()];
+    const target = path.join(state, file);
+    fs.writeFileSync(target, edit(fs.readFileSync(target, 'utf8')));
+    const before = tree(state);
+    const c = capture();
+    expect(release(['--namespace', PREVIEW_HOME, '--backend-tag', 'v1.1.2', '--outdir', outdir, '--state-dir', state, '--quiet'], {}, c.io)).toBe(2);
+    expect(c.err.join('')).toMatch(new RegExp(`^error: ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: line \\d+: key ${key} is given twice: each key once`));
+    expect(c.err.join('').split('\n').filter(Boolean)).toHaveLength(1);
+    expect(tree(state)).toEqual(before);
+    expect(fs.readdirSync(outdir)).toEqual([]);
+  });
+});
+
 describe('preview', () => {
   test('add renders an isolated preview into its own folder; list names it; remove takes it out again', () => {
     const [outdir, state] = [temp(), stateDir()];

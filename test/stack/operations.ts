@@ -103,9 +103,9 @@ test('the restart job may get and patch the ov-wag Deployment and nothing else',
 
 describe('migration Job names', () => {
   test('follow the tag, as a DNS label', () => {
-    expect(migrationJobName('v1.1.0')).toBe(`${JOBS.migrate}-v1-1-0`);
+    expect(migrationJobName('v1.1.0')).toMatch(new RegExp(`^${JOBS.migrate}-v1-1-0--[0-9a-f]{10}$`));
     expect(migrationJobName('pr-195')).toBe(`${JOBS.migrate}-pr-195`);
-    expect(migrationJobName('Release_2.0')).toBe(`${JOBS.migrate}-release-2-0`);
+    expect(migrationJobName('Release_2.0')).toMatch(new RegExp(`^${JOBS.migrate}-release-2-0--[0-9a-f]{10}$`));
   });
 
   test('are cut to 63 characters, and two long tags never share a name', () => {
