@@ -17,7 +17,7 @@ const fromSecret = (secret: string) => (env: string): SecretEnv => ({ env, secre
  * (ov-frontend v1.2.0 app/root.tsx, app/components/Cookies.tsx; ov-deploy chart 0.7.0 keeps it out of git).
  */
 export function frontendSecretEnv(env: Environment): SecretEnv[] {
-  return [...['ES_API_KEY', ...(env.site.cookieConsent ? ['COOKIE_CONSENT_ID'] : [])].map(fromSecret('ov-frontend'))];
+  return ['ES_API_KEY', ...(env.site.cookieConsent ? ['COOKIE_CONSENT_ID'] : [])].map(fromSecret('ov-frontend'));
 }
 
 /**
