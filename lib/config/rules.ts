@@ -118,7 +118,7 @@ export const imageTag = z.string().superRefine((v, ctx) => {
 });
 
 // An image reference by the distribution grammar (github.com/distribution/reference v0.6.0 regexp.go), which
-// container runtimes parse: [domain[:port]/]path[:tag][@digest], the repository at most 255 characters.
+// container runtimes parse: [domain[:port]/]path[:tag][@digest], the repository path at most 255 characters.
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
 const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
@@ -126,12 +126,26 @@ const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
 const REFERENCE = new RegExp(`^(${NAME})(?::([\\w][\\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$`);
 const REPOSITORY_MAX = 255;
 
+/**
+ * The repository path a runtime resolves a name to (splitDockerDomain in normalize.go): the first component is a
+ * registry when it has "." or ":", is `localhost` or has capitals; otherwise Docker Hub, whose one-component names
+ * are under `library/`.
+ */
+function repositoryPath(name: string): string {
+  const i = name.indexOf('/');
+  const first = i < 0 ? '' : name.slice(0, i);
+  const registry = i >= 0 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first);
+  const rest = registry ? name.slice(i + 1) : name;
+  const hub = !registry || first === 'docker.io' || first === 'index.docker.io';
+  return hub && !rest.includes('/') ? `library/${rest}` : rest;
+}
+
 /** Why `ref` is not a pinned image reference (a tag other than `latest`, or a sha256 digest), or undefined. */
 export function imageProblem(ref: string): string | undefined {
   const m = REFERENCE.exec(ref);
   if (!m) return 'must be an image reference [registry[:port]/]repository[:tag][@digest] (lowercase repository path components joined by ".", "_", "__" or "-")';
   const [, name, tag, digest] = m;
-  if (name.length > REPOSITORY_MAX) return `must have a repository name of at most ${REPOSITORY_MAX} characters`;
+  if (repositoryPath(name).length > REPOSITORY_MAX) return `must have a repository path of at most ${REPOSITORY_MAX} characters`;
   if (digest !== undefined) return /^sha256:[0-9a-f]{64}$/.test(digest) ? undefined : 'must have a sha256 digest of 64 lowercase hex digits';
   if (tag === undefined) return 'must be pinned: a tag or a digest (no tag means "latest")';
   const problem = tagProblem(tag);

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadRegistry, REGISTRY } from '../../lib/config/environments';
 import { BACKEND_RELEASES, FRONTEND_RELEASES, MOVING_TAGS, pageIndex, tagFacts } from '../../lib/config/images';
-import { ES_INDEX_MAX_BYTES, hostName, isDnsSubdomain, normalizedUrl } from '../../lib/config/rules';
+import { ES_INDEX_MAX_BYTES, hostName, imageProblem, isDnsSubdomain, isLabelKey, isLabelValue, normalizedUrl } from '../../lib/config/rules';
 import { TIME_ZONES } from '../../lib/config/time-zones';
 import { EnvironmentInput, environmentProblems } from '../../lib/config/types';
 import { tlsSecretName } from '../../lib/chart/ingress';
@@ -17,6 +17,15 @@ import { withValue } from '../helpers';
 
 const [PROD, DEMO] = REGISTRY;
 const withTag = (env: EnvironmentInput, tier: 'frontend' | 'backend', tag: string): EnvironmentInput => ({ ...env, [tier]: { ...env[tier], tag } });
+
+/** The verdicts of the consumers' own code (test/values), one per query. */
+const judge = (queries: ReadonlyArray<readonly [string, string]>): boolean[] => {
+  const input = queries.map(([kind, value]) => JSON.stringify({ kind, value })).join('\n');
+  const out = execFileSync('go', ['run', '-trimpath', '.'], {
+    cwd: path.join(__dirname, '..', 'values'), input, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=readonly' },
+  });
+  return out.trim().split('\n').map((l) => l === 'true');
+};
 
 describe('image tags', () => {
   test.each([
@@ -83,8 +92,8 @@ describe('values as their consumers check them, at both sides of each boundary',
 
   test('image references by the distribution grammar, pinned', () => {
     const image = 'jobs.restartBackend.kubectlImage';
-    for (const good of ['registry.k8s.io/kubectl:v1.31.2', 'localhost:5000/kubectl:v1', `registry.k8s.io/kubectl@sha256:${'a'.repeat(64)}`, 'a__b/c-d--e:1', `r.io/${'a'.repeat(249)}:1`]) ok(image, good);
-    for (const bad of ['registry.k8s.io/kubectl', 'registry.k8s.io//kubectl:v1', 'a..b/c:1', 'registry.k8s.io/Kubectl:v1', 'a___b:1', 'kubectl:latest', `registry.k8s.io/kubectl@sha256:${'A'.repeat(64)}`, `r.io/${'a'.repeat(251)}:1`]) refused(image, bad);
+    for (const good of ['registry.k8s.io/kubectl:v1.31.2', 'localhost:5000/kubectl:v1', `registry.k8s.io/kubectl@sha256:${'a'.repeat(64)}`, 'a__b/c-d--e:1', `r.io/${'a'.repeat(255)}:1`]) ok(image, good);
+    for (const bad of ['registry.k8s.io/kubectl', 'registry.k8s.io//kubectl:v1', 'a..b/c:1', 'registry.k8s.io/Kubectl:v1', 'a___b:1', 'kubectl:latest', `registry.k8s.io/kubectl@sha256:${'A'.repeat(64)}`, `r.io/${'a'.repeat(256)}:1`]) refused(image, bad);
   });
 
   test('no credentials in a URL that lands in a ConfigMap', () => {
@@ -98,8 +107,9 @@ describe('values as their consumers check them, at both sides of each boundary',
   test('time zones from the tz database, as Go\'s time.LoadLocation takes them: every name we accept, none ICU alone knows', () => {
     const icuOnly = ['PST', 'IST', 'US/Pacific-New', 'SystemV/AST4', 'Canada/East-Saskatchewan'];
     for (const name of icuOnly) expect([name, new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone !== undefined]).toEqual([name, true]);
-    const refusedByGo = execFileSync('go', ['run', path.join(__dirname, 'time-zone.go')], { input: [...TIME_ZONES, ...icuOnly, 'america/new_york'].join('\n'), encoding: 'utf8' });
-    expect(refusedByGo.split('\n').filter(Boolean)).toEqual([...icuOnly, 'america/new_york']);
+    const names = [...TIME_ZONES, ...icuOnly, 'america/new_york'];
+    const loaded = judge(names.map((n) => ['timeZone', n] as const));
+    expect(names.filter((_, i) => !loaded[i])).toEqual([...icuOnly, 'america/new_york']);
     // "Local" loads, but the API server refuses it by name (validateTimeZone): it is not in the list either.
     expect(TIME_ZONES.has('Local')).toBe(false);
     for (const good of ['America/New_York', 'UTC', 'EST5EDT', 'Asia/Calcutta', 'Europe/Kyiv', 'Etc/GMT+3']) ok('jobs.updateIndex.timeZone', good);
@@ -148,5 +158,36 @@ describe('"shared" is decided on normalised URLs', () => {
 
   test.each(['https://elastic.wgbh-mla.org:9200', 'http://elastic.wgbh-mla.org', 'https://elastic.wgbh-mla.org/other'])('%s is another', (esUrl) => {
     expect(loadRegistry([prod, { ...demo, site: { ...demo.site, esIndex: prod.site.esIndex, esUrl } }]).environments).toHaveLength(2);
+  });
+});
+
+describe('held to the consumers\' own code (test/values: apimachinery, distribution/reference)', () => {
+  const keys = ['a', 'app.kubernetes.io/name', 'k'.repeat(63), 'k'.repeat(64), '-a', 'a-', 'a/b/c', '/a', 'Example.com/a', 'example.com/', `${'p'.repeat(254)}/a`, 'a_b.C-9', 'a b'];
+  const values = ['', 'v', 'v'.repeat(63), 'v'.repeat(64), '-x', 'x-', 'x y', 'A_b.c-9', 'a/b'];
+  const hosts = ['openvault.wgbh.org', 'a.b1', '1.2.3.4', `${'a'.repeat(63)}.org`, `${'a'.repeat(64)}.org`, `${'a.'.repeat(125)}org`, `${'a.'.repeat(125)}orgs`, 'OpenVault.org', 'a..b', '-a.org', 'a.123'];
+  const images = ['registry.k8s.io/kubectl:v1.31.2', 'registry.k8s.io/kubectl', 'kubectl:latest', 'localhost:5000/a/b:1', '[::1]:5000/a:1', 'a..b/c:1', 'registry.k8s.io/Kubectl:v1', 'Registry.k8s.io/kubectl:v1', 'a___b:1', 'a__b:1', 'a--b:1', `r.io/${'a'.repeat(255)}:1`, `r.io/${'a'.repeat(256)}:1`, `${'a'.repeat(247)}:1`, `${'a'.repeat(248)}:1`, `a@sha256:${'a'.repeat(64)}`, 'a:-x', `a:${'t'.repeat(129)}`];
+  const verdicts = judge([...keys.map((v) => ['labelKey', v] as const), ...values.map((v) => ['labelValue', v] as const), ...hosts.map((v) => ['ingressHost', v] as const), ...images.map((v) => ['image', v] as const)]);
+  const [forKeys, forValues, forHosts, forImages] = [keys, values, hosts, images].reduce<boolean[][]>((acc, list) => {
+    const start = acc.flat().length;
+    return [...acc, verdicts.slice(start, start + list.length)];
+  }, []);
+
+  test('label keys and values: the same verdict as the API server\'s IsLabelKey and IsLabelValue', () => {
+    expect(keys.map((k) => [k, isLabelKey(k)])).toEqual(keys.map((k, i) => [k, forKeys[i]]));
+    expect(values.map((v) => [v, isLabelValue(v)])).toEqual(values.map((v, i) => [v, forValues[i]]));
+  });
+
+  test('hosts: never one the API server refuses; stricter only where DNS is (a label over 63, a top-level label of digits)', () => {
+    const ours = hosts.map((h) => hostName.safeParse(h).success);
+    const dnsOnly = ['a.123', `${'a'.repeat(64)}.org`];
+    expect(hosts.map((h, i) => [h, ours[i]])).toEqual(hosts.map((h, i) => [h, forHosts[i] && !dnsOnly.includes(h)]));
+  });
+
+  test('image references: the same grammar as distribution/reference, and pinned on top', () => {
+    const grammar = images.map((ref) => {
+      const problem = imageProblem(ref);
+      return problem === undefined || /pinned/.test(problem);
+    });
+    expect(images.map((r, i) => [r, grammar[i]])).toEqual(images.map((r, i) => [r, forImages[i]]));
   });
 });
