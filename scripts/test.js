@@ -1,24 +1,45 @@
 #!/usr/bin/env node
 // `npm test`: the type check (tsc --noEmit) and the jest suites at once, since the suites run in one
 // process and leave the other core free. Fails if either fails; arguments go to jest. The type check is
-// incremental: its state is kept in node_modules/.cache, so a warm run checks only what changed.
+// incremental: its state is kept in node_modules/.cache, so a warm run checks only what changed. First the Go
+// programs the suites run are built, unless this exact source was built on this machine before (scripts/go-tools.js).
+// Ctrl-C or a kill reaches both children, so nothing keeps running after this process.
 'use strict';
 const { spawn } = require('node:child_process');
 const path = require('node:path');
+const { TOOLS, tool } = require('./go-tools');
 
 const root = path.join(__dirname, '..');
+const children = new Set();
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    for (const child of children) child.kill(signal);
+    process.exitCode = 130;
+  });
+}
 
 function run(args, stdio) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: root, stdio });
+    children.add(child);
     let output = '';
     child.stdout?.on('data', (d) => (output += d));
     child.stderr?.on('data', (d) => (output += d));
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output }));
+    child.on('close', (code, signal) => {
+      children.delete(child);
+      resolve({ code: code ?? (signal ? 1 : 0), output });
+    });
   });
 }
 
 (async () => {
+  try {
+    for (const name of Object.keys(TOOLS)) tool(name);
+  } catch (error) {
+    process.stderr.write(`error: the Go programs the tests run did not build: ${error.message.split('\n')[0]}\n`);
+    process.exitCode = 1;
+    return;
+  }
   const [typecheck, jest] = await Promise.all([
     run([
       path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', root,

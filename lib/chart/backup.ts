@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { DATABASE } from '../config/images';
 import { BackupConfig, suffixed } from '../config/types';
 import { BACKUP_SCRIPT, RESTORE_SCRIPT } from './backup-scripts';
-import { DatabaseClientProps, libpqEnv } from './database';
+import { CLIENT_RESOURCES, DatabaseClientProps, libpqEnv } from './database';
 import { cronSpec } from './jobs';
 import { labels, meta } from './labels';
 import { k8s } from './k8s';
@@ -59,7 +59,7 @@ export class DatabaseBackup extends Construct {
               image: `${DATABASE.repository}:${DATABASE.tag}`,
               command: ['/bin/sh', '-c', script],
               env,
-              resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+              resources: CLIENT_RESOURCES,
               writable: [TMP],
               volumeMounts: [{ name: 'backup', mountPath: MOUNT }],
             }],

@@ -2,11 +2,11 @@
 import { Construct } from 'constructs';
 import { DATABASE } from '../config/images';
 import { SecretEnv } from '../config/secrets';
-import { InClusterDatabase, Placement, suffixed } from '../config/types';
+import { InClusterDatabase, Placement, Resources, suffixed } from '../config/types';
 import { labels, meta, selectorLabels } from './labels';
 import { k8s } from './k8s';
 import { DNS, Reach, Reachability } from './network';
-import { hardenedPod, quantity, serviceAccount, TMP } from './pod';
+import { hardenedPod, JOB_DISK, quantity, serviceAccount, TMP } from './pod';
 import { secretEnvVars } from './secrets';
 
 /** The data directory the image expects; the claim is mounted here. */
@@ -31,6 +31,12 @@ export interface DatabaseClientProps {
   /** The role's password, as PGPASSWORD from a Secret. */
   readonly password: readonly SecretEnv[];
 }
+
+/** A job that runs the database's clients (backup, restore, seed). */
+export const CLIENT_RESOURCES: Resources = {
+  requests: { cpu: '50m', memory: '64Mi', 'ephemeral-storage': JOB_DISK.request },
+  limits: { cpu: '1', memory: '512Mi', 'ephemeral-storage': JOB_DISK.limit },
+};
 
 /** The libpq variables that point psql, pg_dump and pg_restore at the database. */
 export function libpqEnv(p: DatabaseClientProps): k8s.EnvVar[] {

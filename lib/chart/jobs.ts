@@ -10,27 +10,25 @@ import { Placement, RestartConfig, Schedule, suffixed } from '../config/types';
 import { Identity, labels, meta } from './labels';
 import { k8s } from './k8s';
 import { DNS, https, IpBlock, Reach, Reachability } from './network';
-import { ContainerProps, hardenedPod, serviceAccount, TMP } from './pod';
+import { ContainerProps, hardenedPod, JOB_DISK, serviceAccount, TMP } from './pod';
 
 /** Longest object name that can also be a label value (Job names become the pods' `job-name` label). */
 const MAX_NAME = 63;
 
 /**
- * `ov-wag-migrate-<tag>`: a Job's pod template is immutable, so each release gets a Job of its own
- * and `kubectl apply` creates it instead of failing. A tag that is not already a name (`v1.1.3`, `V1`,
- * `a_b`: its slug could be another tag's) or too long gets a digest of the whole name after "--", which an
- * exact name never has, so no two tags share a name.
+ * `ov-wag-migrate-<tag>-<digest>`: a Job's pod template is immutable, so the Job is named by its tag and a
+ * digest of its whole template; any change to what it runs (another tag, a resource, a setting's checksum)
+ * makes a new Job that `kubectl apply` creates instead of failing on the old one. A tag too long for a name
+ * is cut; the digest keeps two such names apart.
  */
-export function migrationJobName(tag: string, placement?: Placement): string {
-  const exact = /^[a-z0-9]+(-[a-z0-9]+)*$/.test(tag);
+export function migrationJobName(tag: string, template: k8s.PodTemplateSpec, placement?: Placement): string {
   const slug = tag.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-  const named = (part: string) => (placement ? suffixed(placement, `${JOBS.migrate}-${part}`) : `${JOBS.migrate}-${part}`);
-  if (exact && named(slug).length <= MAX_NAME) return named(slug);
-  const instance = placement && placement.instance !== placement.namespace ? placement.instance : '';
-  const digest = `--${createHash('sha256').update(`${tag}\0${instance}`).digest('hex').slice(0, 10)}`;
-  // The slug is cut to what leaves room for the digest and a preview's suffix, which stays last.
-  const room = MAX_NAME - named(digest).length + 1;
-  return room > 1 ? named(`${slug.slice(0, room - 1).replace(/-+$/, '')}${digest}`) : `${JOBS.migrate}${digest}`;
+  const base = `${JOBS.migrate}-${slug}`;
+  const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8);
+  const unsuffixed = `${base}-${digest(`${tag}\0${JSON.stringify(template)}`)}`;
+  const name = placement ? suffixed(placement, unsuffixed) : unsuffixed;
+  if (name.length <= MAX_NAME) return name;
+  return `${name.slice(0, MAX_NAME - 9).replace(/-+$/, '')}-${digest(name)}`;
 }
 
 /** Migrations run in the sync itself, with the workloads: for a database the sync creates (a preview's). */
@@ -98,14 +96,15 @@ export class BackendJobs extends Construct {
     serviceAccount(this, migrate);
     // Migrations need the database only; the index update also writes to Elasticsearch.
     new Reachability(this, 'migrate-reaches', { name: JOBS.migrate, reaches: [DNS, p.database] });
+    const template = backendJobPod(migrate, p.backend, ['python', 'manage.py', 'migrate', '--noinput']);
     new k8s.KubeJob(this, 'migrate', {
-      metadata: { ...meta(migrate, JOBS.migrate, { ...(p.hook ?? ARGOCD_PRESYNC_HOOK) }), name: migrationJobName(p.tag, placement) },
+      metadata: { ...meta(migrate, JOBS.migrate, { ...(p.hook ?? ARGOCD_PRESYNC_HOOK) }), name: migrationJobName(p.tag, template, placement) },
       spec: {
         backoffLimit: 3,
         activeDeadlineSeconds: 900,
         // Kept a day for its logs; running it again is harmless, `migrate` is idempotent.
         ttlSecondsAfterFinished: 86400,
-        template: backendJobPod(migrate, p.backend, ['python', 'manage.py', 'migrate', '--noinput']),
+        template,
       },
     });
 
@@ -173,7 +172,10 @@ class BackendRestart extends Construct {
                 command: ['kubectl', 'rollout', 'restart', `deployment/${name(BACKEND.name)}`, '--namespace', placement.namespace],
                 // kubectl keeps its discovery cache under $HOME/.kube.
                 env: [{ name: 'HOME', value: TMP.path }],
-                resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+                resources: {
+                  requests: { cpu: '10m', memory: '32Mi', 'ephemeral-storage': JOB_DISK.request },
+                  limits: { cpu: '200m', memory: '128Mi', 'ephemeral-storage': JOB_DISK.limit },
+                },
                 writable: [TMP],
               },
             ],

@@ -5,6 +5,7 @@
  */
 import { Construct } from 'constructs';
 import { RunAs } from '../config/images';
+import { isImmutableImage } from '../config/rules';
 import { Resources } from '../config/types';
 import { Identity, meta } from './labels';
 import { k8s } from './k8s';
@@ -69,14 +70,18 @@ export interface PodProps {
 
 const DEFAULT_SIZE_LIMIT = '256Mi';
 
+/**
+ * Node disk (`ephemeral-storage`) of a job's container: its `/tmp` (capped at 256Mi) and its log. The limit
+ * covers both at once, so that only the cap of `/tmp` itself stops a runaway write.
+ */
+export const JOB_DISK = { request: '32Mi', limit: '512Mi' } as const;
+
 /** A Kubernetes quantity; the typed wrapper keeps values from silently turning into null. */
 export const quantity = (q: string) => k8s.Quantity.fromString(q);
 
 function resources(r: Resources): k8s.ResourceRequirements {
-  return {
-    requests: { cpu: quantity(r.requests.cpu), memory: quantity(r.requests.memory) },
-    limits: { cpu: quantity(r.limits.cpu), memory: quantity(r.limits.memory) },
-  };
+  const amounts = (a: Resources['requests']) => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, quantity(v)]));
+  return { requests: amounts(r.requests), limits: amounts(r.limits) };
 }
 
 /** A container that satisfies the restricted profile and writes only to its declared directories. */
@@ -84,8 +89,9 @@ export function hardenedContainer(p: ContainerProps): k8s.Container {
   return {
     name: p.name,
     image: p.image,
-    // Tags are pinned (checked in config.ts), so a cached image is the right one.
-    imagePullPolicy: 'IfNotPresent',
+    // A release tag or digest always names the same build, so a cached copy is the right one; a moving tag
+    // (`main`, `pr-195`, `16-alpine`) is looked up on every start, so new pods run its latest build.
+    imagePullPolicy: isImmutableImage(p.image) ? 'IfNotPresent' : 'Always',
     ...(p.command ? { command: p.command } : {}),
     ...(p.args ? { args: p.args } : {}),
     ...(p.ports ? { ports: p.ports } : {}),

@@ -6,7 +6,7 @@
 import { Construct } from 'constructs';
 import { DATABASE } from '../config/images';
 import { Placement, suffixed } from '../config/types';
-import { DatabaseClientProps, libpqEnv } from './database';
+import { CLIENT_RESOURCES, DatabaseClientProps, libpqEnv } from './database';
 import { labels, meta, selectorLabels } from './labels';
 import { k8s } from './k8s';
 import { DNS, inNamespace, Reach, Reachability } from './network';
@@ -73,7 +73,7 @@ export class DatabaseSeed extends Construct {
                 { name: 'SOURCE_HOST', value: suffixed(props.source, DATABASE.name) },
                 { name: 'SOURCE_PORT', value: String(DATABASE.port) },
               ],
-              resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+              resources: CLIENT_RESOURCES,
               writable: [TMP],
             }],
           }),

@@ -97,10 +97,12 @@ export class WebTier extends Construct {
       name,
       ...(p.command ? { command: p.command } : {}),
       ports: [{ name: HTTP_PORT_NAME, containerPort: p.image.port, protocol: 'TCP' }],
-      // Up to 2.5 minutes to start; then out of the Service after 3 failed checks, restarted after 3 more.
+      // Up to 2.5 minutes to start; then out of the Service after 3 failed health checks. Liveness asks only
+      // whether the server still accepts connections on its port: a health route slow under load takes the pod
+      // out of the Service rather than restarting it; a server that stopped listening is restarted after a minute.
       startupProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30 },
       readinessProbe: { ...probe, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-      livenessProbe: { ...probe, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+      livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString(HTTP_PORT_NAME) }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
     };
 
     const { autoscale } = p.config;

@@ -10,15 +10,24 @@ import { EnvironmentInput } from './schema';
 import { committedState } from './state';
 import { ConfigError, Environment, parseEnvironment, registryProblems, sharesNamespace } from './types';
 
-/** What the operators settled on for ov-frontend and ov-wag (ov-deploy charts/openvault/values.yaml). */
+/**
+ * Node disk (`ephemeral-storage`) of a long-running container: its emptyDirs (each capped, 256Mi by default:
+ * `/tmp`, and the frontend's npm logs) and the log files the kubelet keeps (5 of 10Mi by default). The
+ * request is what it uses when nothing goes wrong; the limit covers every cap at once, so that the pod is
+ * evicted for a runaway directory only when that directory's own cap is reached.
+ */
+const SERVER_DISK = { request: '128Mi', limit: '1Gi' } as const;
+
+/** CPU and memory as the operators settled on for ov-frontend and ov-wag (ov-deploy charts/openvault/values.yaml). */
 const WEB_RESOURCES = {
-  requests: { cpu: '50m', memory: '50Mi' },
-  limits: { cpu: '1', memory: '1Gi' },
+  requests: { cpu: '50m', memory: '50Mi', 'ephemeral-storage': SERVER_DISK.request },
+  limits: { cpu: '1', memory: '1Gi', 'ephemeral-storage': SERVER_DISK.limit },
 };
 
+/** PostgreSQL: its data is on its claim; on node disk only `/tmp`, its socket folder and its logs. */
 const DB_RESOURCES = {
-  requests: { cpu: '100m', memory: '256Mi' },
-  limits: { cpu: '1', memory: '1Gi' },
+  requests: { cpu: '100m', memory: '256Mi', 'ephemeral-storage': SERVER_DISK.request },
+  limits: { cpu: '1', memory: '1Gi', 'ephemeral-storage': SERVER_DISK.limit },
 };
 
 /**
@@ -141,8 +150,9 @@ const demo = {
   namespace: 'ov-demo',
   stage: 'demo',
   host: 'demo.openvault.wgbh.org',
-  frontend: { tag: tagsOf('ov-demo', RELEASES).frontend, replicas: 1, resources: WEB_RESOURCES },
-  backend: { tag: tagsOf('ov-demo', RELEASES).backend, replicas: 1, resources: WEB_RESOURCES, workers: 2 },
+  // Two pods per tier, like production's least: a node drain or a rollout never leaves the site without one.
+  frontend: { tag: tagsOf('ov-demo', RELEASES).frontend, replicas: 2, resources: WEB_RESOURCES },
+  backend: { tag: tagsOf('ov-demo', RELEASES).backend, replicas: 2, resources: WEB_RESOURCES, workers: 2 },
   database: {
     mode: 'statefulset', storage: '5Gi', resources: DB_RESOURCES, name: 'ov', user: 'ov',
     backup: { ...production.database.backup, keepDays: 7, storage: '10Gi' },

@@ -38,8 +38,9 @@ export const BACKEND = {
   port: 8000,
   // ov_wag/api.py
   healthPath: '/api/v2/health/',
-  // Dockerfile sets no USER; its files are world-readable, so a fixed non-root uid runs it.
-  runAs: { user: 1000, group: 1000 },
+  // Dockerfile sets no USER; its files are world-readable, so any non-root uid runs it: one above 10000, clear
+  // of the range a node's own accounts are given (kube-score's container-security-context-user-group-id).
+  runAs: { user: 10001, group: 10001 },
 } as const satisfies ImageFacts & { healthPath: string };
 
 /** What one release of ov-frontend reads and how it starts. */

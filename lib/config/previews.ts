@@ -29,6 +29,9 @@ export const previewsFileSchema = z
 /** `ov-wag-pr-195`: the two repositories' numbers overlap, so the name carries the repository. */
 export const previewName = (p: Preview) => `${p.repo}-pr-${p.number}`;
 
+/** Pods per web tier of a preview: two, as in the demo, so that a node drain never takes a preview down. */
+export const PREVIEW_REPLICAS = 2;
+
 /**
  * The preview's own resources are derived from its name: host and search index. Its media are the demo's: its
  * database is a copy of the demo's, whose pages point into the demo's bucket, so it uses that bucket (as the
@@ -47,15 +50,18 @@ export function previewEnvironment(demo: Environment, preview: Preview): Environ
     instance: name,
     stage: 'preview',
     host: `${name}.${demo.host}`,
-    frontend: { tag: tier === 'frontend' ? `pr-${preview.number}` : demo.frontend.tag, replicas: 1, resources: demo.frontend.resources },
+    frontend: { tag: tier === 'frontend' ? `pr-${preview.number}` : demo.frontend.tag, replicas: PREVIEW_REPLICAS, resources: demo.frontend.resources },
     backend: {
-      tag: tier === 'backend' ? `pr-${preview.number}` : demo.backend.tag, replicas: 1, resources: demo.backend.resources, workers: demo.backend.workers,
+      tag: tier === 'backend' ? `pr-${preview.number}` : demo.backend.tag, replicas: PREVIEW_REPLICAS, resources: demo.backend.resources, workers: demo.backend.workers,
       collectStatic: false,
     },
     database: {
       mode: 'statefulset',
       storage: '2Gi',
-      resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+      resources: {
+        requests: { cpu: '50m', memory: '128Mi', 'ephemeral-storage': demo.database.resources.requests['ephemeral-storage'] },
+        limits: { cpu: '500m', memory: '512Mi', 'ephemeral-storage': demo.database.resources.limits['ephemeral-storage'] },
+      },
       name: demo.database.name,
       user: demo.database.user,
       keepVolume: false,

@@ -112,6 +112,16 @@ export function tagProblem(tag: string): string | undefined {
   return undefined;
 }
 
+/** A release tag, `v1.2.0`: each names one build of its image (a branch's or a pull request's tag moves). */
+export const RELEASE_TAG = /^v\d+\.\d+\.\d+$/;
+
+/** Whether `image` (`repository:tag` or `repository@sha256:…`) always names the same content. */
+export function isImmutableImage(image: string): boolean {
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
+  const tag = /:([^:/@]+)$/.exec(image)?.[1];
+  return tag !== undefined && RELEASE_TAG.test(tag);
+}
+
 export const imageTag = z.string().superRefine((v, ctx) => {
   const problem = tagProblem(v);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -187,6 +197,8 @@ export const cpu = quantityAtLeast(1e-3, 'a CPU amount of at least 1m, like 50m,
 export const memory = quantityAtLeast(4 * 2 ** 20, 'a memory size of at least 4Mi, like 50Mi, 1Gi or 1G');
 /** A volume claim: at least 1Mi. */
 export const storage = quantityAtLeast(2 ** 20, 'a volume size of at least 1Mi, like 5Gi or 20G');
+/** A container's node disk (its logs, its emptyDirs): at least 1Mi. */
+export const ephemeralStorage = quantityAtLeast(2 ** 20, 'a disk size of at least 1Mi, like 128Mi or 1Gi');
 
 /** A Go duration (time.ParseDuration), as metav1.Duration fields take it: `1h`, `30m`, `1h30m`, `10s`. */
 export const goDuration = z.string().regex(/^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|ms|s|m|h))+$/, {

@@ -6,22 +6,25 @@
 import { z } from 'zod';
 import { pageIndex } from './images';
 import {
-  bodySize, cidr, cidrStrictlyWithin, cpu, cronSchedule, dnsLabel, dnsSubdomain, ES_INDEX_MAX_BYTES, esIndex, esIndexProblem, gitUrl, goDuration,
-  hostName, httpUrl, imageTag, labelMap, memory, nonBlank, pinnedImage, port, quantityValue, s3Bucket, storage, timeZone,
+  bodySize, cidr, cidrStrictlyWithin, cpu, cronSchedule, dnsLabel, dnsSubdomain, ephemeralStorage, ES_INDEX_MAX_BYTES, esIndex, esIndexProblem, gitUrl,
+  goDuration, hostName, httpUrl, imageTag, labelMap, memory, nonBlank, pinnedImage, port, quantityValue, s3Bucket, storage, timeZone,
 } from './rules';
 
 /** Most pods of one web tier: beyond this a typo (500 for 5) is more likely than a need. */
 export const MAX_REPLICAS = 50;
 
-/** CPU and memory for one container; limits are never below requests (the API server refuses that). */
+/**
+ * CPU, memory and node disk (Kubernetes' `ephemeral-storage`: the container's logs and its emptyDirs) for one
+ * container; limits are never below requests (the API server refuses that).
+ */
 export const resources = z
   .object({
-    requests: z.object({ cpu, memory }).strict(),
-    limits: z.object({ cpu, memory }).strict(),
+    requests: z.object({ cpu, memory, 'ephemeral-storage': ephemeralStorage }).strict(),
+    limits: z.object({ cpu, memory, 'ephemeral-storage': ephemeralStorage }).strict(),
   })
   .strict()
   .superRefine((r, ctx) => {
-    for (const kind of ['cpu', 'memory'] as const) {
+    for (const kind of ['cpu', 'memory', 'ephemeral-storage'] as const) {
       const [request, limit] = [quantityValue(r.requests[kind]), quantityValue(r.limits[kind])];
       if (request !== undefined && limit !== undefined && limit < request) {
         ctx.addIssue({ code: 'custom', path: ['limits', kind], message: `must not be below the request ${r.requests[kind]}` });

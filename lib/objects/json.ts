@@ -57,3 +57,20 @@ export function describe(v: unknown): string {
   const text = JSON.stringify(v) ?? String(v);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
+
+/** The field path of a JSON pointer into `root` (in the notation of messages), and the value there. */
+export function resolvePointer(root: unknown, pointer: string): { field: string; value: unknown } {
+  let field = '';
+  let value = root;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(value)) {
+      field = at(field, Number(key));
+      value = value[Number(key)];
+    } else {
+      field = at(field, key);
+      value = isObject(value) ? value[key] : undefined;
+    }
+  }
+  return { field, value };
+}

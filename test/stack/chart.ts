@@ -8,7 +8,6 @@ import { BACKEND, BACKEND_PATHS, DATABASE, FRONTEND, JOBS, serviceUrl } from '..
 import { GENERATED_SECRET_KEY, requiredSecrets } from '../../lib/config/secrets';
 import { BACKUP } from '../../lib/chart/backup';
 import { INGRESS_NAME, tlsSecretName } from '../../lib/chart/ingress';
-import { migrationJobName } from '../../lib/chart/jobs';
 import { PART_OF } from '../../lib/chart/labels';
 import { OpenVault } from '../../lib/chart/open-vault';
 import { renderEnvironment } from '../../lib/synth/render';
@@ -48,7 +47,7 @@ function expectedObjects(env: Environment): string[] {
       : []),
     ...web(BACKEND.name, env.backend),
     ...web(FRONTEND.name, env.frontend),
-    ...job(JOBS.migrate, 'Job', migrationJobName(env.backend.tag)),
+    ...job(JOBS.migrate, 'Job', ofKind(objectsOf(env), 'Job').map((j) => j.metadata.name).find((n) => n.startsWith(`${JOBS.migrate}-`))),
     ...job(JOBS.updateIndex, 'CronJob'),
     ...(env.jobs.restartBackend ? [...job(JOBS.restart, 'CronJob'), `Role/${JOBS.restart}`, `RoleBinding/${JOBS.restart}`] : []),
     ...(env.externalSecrets ? [...requiredSecrets(env).map((s) => `ExternalSecret/${s.name}`), `Password/${GENERATED_SECRET_KEY.name}`] : []),
@@ -131,15 +130,16 @@ describe.each(CASES)('namespace %s', (namespace, env) => {
     expect(ingress.spec.tls).toEqual(tls.mode === 'off' ? undefined : [{ hosts: [env.host], secretName: tlsSecretName(tls, env.host) }]);
   });
 
-  test('probes check the health paths the images serve, on the port they listen on', () => {
+  test('probes check the health paths the images serve (liveness: that the port accepts connections), on the port they listen on', () => {
     const expected: [string, { port: number; healthPath: string }][] = [[FRONTEND.name, CONTRACT.frontend], [BACKEND.name, CONTRACT.backend]];
     for (const [name, { healthPath, port }] of expected) {
       const [c] = find(objects, 'Deployment', name).spec.template.spec.containers;
       const http = c.ports.find((p: any) => p.name === 'http');
       expect(http.containerPort).toBe(port);
-      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      for (const probe of ['startupProbe', 'readinessProbe']) {
         expect(c[probe].httpGet).toMatchObject({ path: healthPath, port: 'http' });
       }
+      expect(c.livenessProbe.tcpSocket).toEqual({ port: 'http' });
     }
     const pg = find(objects, 'StatefulSet', DATABASE.name).spec.template.spec.containers[0];
     expect(pg.ports).toEqual([expect.objectContaining({ containerPort: CONTRACT.database.port })]);
@@ -230,7 +230,7 @@ describe('the chart follows the environment, not the registry', () => {
     expect(ofKind(objects, 'HorizontalPodAutoscaler')).toEqual([]);
     expect(find(objects, 'StatefulSet', DATABASE.name).spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('7Gi');
     expect(find(objects, 'Deployment', FRONTEND.name).spec.template.spec.containers[0].image).toBe(`${FRONTEND.repository}:pr-1001`);
-    expect(ofKind(objects, 'Job').map((j) => j.metadata.name)).toEqual([migrationJobName('pr-1002')]);
+    expect(ofKind(objects, 'Job').map((j) => j.metadata.name)).toEqual([expect.stringMatching(new RegExp(`^${JOBS.migrate}-pr-1002-[0-9a-f]{8}$`))]);
   });
 
   test('an autoscaled tier: no replicas in its Deployment, an autoscaler on it, a budget when its minimum is more than one', () => {

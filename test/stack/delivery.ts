@@ -4,11 +4,10 @@ import { ENVIRONMENTS } from '../../lib/config/environments';
 import { BACKEND, BACKEND_PATHS, DATABASE, FRONTEND, HTTP_PORT_NAME, JOBS, SERVICE_PORT } from '../../lib/config/images';
 import { Environment } from '../../lib/config/types';
 import { manifestFile, MANIFEST_DIR } from '../../lib/chart/argocd';
-import { migrationJobName } from '../../lib/chart/jobs';
 import { applicationObject, filesOf, renderEnvironment } from '../../lib/synth/render';
 import { renderTopology } from '../../lib/report/topology/page';
 import { findViolations } from '../../lib/synth/validate';
-import { adopted, CONTRACT, objectsOf, PRODUCTION } from '../helpers';
+import { adopted, CONTRACT, objectsOf, ofKind, PRODUCTION } from '../helpers';
 
 /** The diagram of a topology page as `from --> label --> to` lines between node labels (what a reader sees, not the ids). */
 function edgesOf(page: string): string[] {
@@ -50,7 +49,7 @@ describe.each(ENVIRONMENTS.map((env) => [env.namespace, env] as const))('%s', (n
     const edges = edgesOf(page);
     const host = `${env.host}${env.ingress.tls.mode === 'off' ? '' : ' (TLS)'}`;
     const policy = (from: string, port: number, to: string) => `${from} -.-> TCP ${port} -.-> ${to}`;
-    const job = `Job ${migrationJobName(env.backend.tag)}`;
+    const job = `Job ${ofKind(objectsOf(env), 'Job')[0].metadata.name}`;
     const db = `StatefulSet ${DATABASE.name}`;
     expect(edges).toEqual(expect.arrayContaining([
       `${host} --> / --> Service ${FRONTEND.name}`,

@@ -20,7 +20,8 @@ describe.each(REGISTERED)('%s', (_name, env) => {
 
   test('a migration Job per release runs `migrate` with the backend image, settings and Secrets, as an Argo CD PreSync hook', () => {
     const [job] = ofKind(objects, 'Job');
-    expect(job.metadata.name).toBe(migrationJobName(env.backend.tag));
+    const slug = env.backend.tag.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+    expect(job.metadata.name).toMatch(new RegExp(`^${JOBS.migrate}-${slug}-[0-9a-f]{8}$`));
     // README, Operating: a `PreSync` hook (`BeforeHookCreation`), so it runs before anything else changes.
     expect(job.metadata.annotations).toEqual({
       'argocd.argoproj.io/hook': 'PreSync',
@@ -102,25 +103,32 @@ test('the restart job may get and patch the ov-wag Deployment and nothing else',
 });
 
 describe('migration Job names', () => {
-  test('follow the tag, as a DNS label', () => {
-    expect(migrationJobName('v1.1.0')).toMatch(new RegExp(`^${JOBS.migrate}-v1-1-0--[0-9a-f]{10}$`));
-    expect(migrationJobName('pr-195')).toBe(`${JOBS.migrate}-pr-195`);
-    expect(migrationJobName('Release_2.0')).toMatch(new RegExp(`^${JOBS.migrate}-release-2-0--[0-9a-f]{10}$`));
+  const template = { metadata: { labels: { a: 'b' } }, spec: { containers: [] } };
+  const slug = (name: string) => name.replace(/-[0-9a-f]{8}$/, '');
+
+  test('follow the tag, as a DNS label, and a digest of the template', () => {
+    expect(slug(migrationJobName('v1.1.0', template))).toBe(`${JOBS.migrate}-v1-1-0`);
+    expect(slug(migrationJobName('pr-195', template))).toBe(`${JOBS.migrate}-pr-195`);
+    expect(slug(migrationJobName('Release_2.0', template))).toBe(`${JOBS.migrate}-release-2-0`);
   });
 
   test('are cut to 63 characters, and two long tags never share a name', () => {
-    const a = migrationJobName(`${'v'.repeat(100)}.1`);
-    const b = migrationJobName(`${'v'.repeat(100)}.2`);
+    const a = migrationJobName(`${'v'.repeat(100)}.1`, template);
+    const b = migrationJobName(`${'v'.repeat(100)}.2`, template);
     for (const name of [a, b]) expect(name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
     expect(a).not.toBe(b);
-    expect(migrationJobName(`${'v'.repeat(100)}.1`)).toBe(a);
+    expect(migrationJobName(`${'v'.repeat(100)}.1`, template)).toBe(a);
   });
 
-  test('change with the backend tag, so `kubectl apply` of a release creates a new Job', () => {
+  test('change with the backend tag and with anything in the template, so `kubectl apply` of any change creates a new Job', () => {
     const tag = DEMO.backend.tag === 'main' ? 'v1.1.2' : 'main';
     const next = variant(DEMO, { backend: { ...DEMO.backend, tag } });
-    expect(ofKind(objectsOf(next), 'Job').map((j) => j.metadata.name)).toEqual([migrationJobName(tag)]);
-    expect(migrationJobName(tag)).not.toBe(migrationJobName(DEMO.backend.tag));
+    const [job] = ofKind(objectsOf(next), 'Job');
+    const [current] = ofKind(objectsOf(DEMO), 'Job');
+    expect(job.metadata.name).not.toBe(current.metadata.name);
+    const requests = variant(DEMO, { backend: { ...DEMO.backend, resources: { ...DEMO.backend.resources, requests: { ...DEMO.backend.resources.requests, cpu: '77m' } } } });
+    expect(ofKind(objectsOf(requests), 'Job')[0].metadata.name).not.toBe(current.metadata.name);
+    expect(migrationJobName(DEMO.backend.tag, template)).not.toBe(migrationJobName(DEMO.backend.tag, { ...template, metadata: {} }));
   });
 });
 

@@ -5,11 +5,10 @@
 import { ApiObject, App, JsonPatch } from 'cdk8s';
 import { BACKEND, DATABASE, FRONTEND, JOBS, SERVICE_PORT } from '../../lib/config/images';
 import { INGRESS_NAME } from '../../lib/chart/ingress';
-import { migrationJobName } from '../../lib/chart/jobs';
 import { OpenVault } from '../../lib/chart/open-vault';
 import { KubeObject } from '../../lib/objects/kube-object';
 import { assertValid, ValidationError } from '../../lib/synth/validate';
-import { DEMO } from '../helpers';
+import { DEMO, objectsOf, ofKind } from '../helpers';
 
 type Break = (find: (kind: string, name: string) => ApiObject, chart: OpenVault) => void;
 
@@ -27,7 +26,7 @@ function synthesizedWith(breakIt: Break): KubeObject[] {
 
 const NS = DEMO.namespace;
 const POD = '/spec/template/spec';
-const MIGRATE = migrationJobName(DEMO.backend.tag);
+const MIGRATE = ofKind(objectsOf(DEMO), 'Job')[0].metadata.name;
 const cases: [string, Break, string][] = [
   ['schema: a wrong type', (f) => f('Deployment', BACKEND.name).addJsonPatch(JsonPatch.replace('/spec/revisionHistoryLimit', 'two')),
     `Deployment/${NS}/${BACKEND.name}: spec.revisionHistoryLimit: must be integer (found "two") [schema]`],

@@ -5,7 +5,6 @@
 import type { KubeObject } from '../../objects/kube-object';
 import { buildContext, idOf, type Rule } from './context';
 import { autoscalerRule } from './autoscaler';
-import { customResourceRule } from './custom-resources';
 import { duplicateRule, namespaceRule } from './metadata';
 import { podSecurityRule, readOnlyRootRule } from './pod-security';
 import {
@@ -25,7 +24,6 @@ export interface Violation {
 
 const RULES: readonly Rule[] = [
   schemaRule,
-  customResourceRule,
   podSecurityRule,
   readOnlyRootRule,
   serviceSelectorRule,

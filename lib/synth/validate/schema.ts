@@ -1,7 +1,7 @@
 /**
  * Rule [schema]: built-in objects checked against the Kubernetes OpenAPI schema (kubernetes-models' validators).
- * Those schemas do not close objects, so a misspelled field of a built-in object is not found here; custom
- * resources are checked against their CRD, unknown fields included (crd/).
+ * It finds a wrong type before anything is written, naming the field; the API server is the judge of the rest
+ * (unknown fields, custom resources against their CRDs, CEL rules), held to it by test/cluster-*.test.ts.
  */
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
@@ -24,8 +24,7 @@ import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import type { KubeObject } from '../../objects/kube-object';
 import type { Issue, Rule } from './context';
-import { describe, isObject, list, obj, str } from '../../objects/json';
-import { resolvePointer } from '../crd/issues';
+import { describe, isObject, list, obj, resolvePointer, str } from '../../objects/json';
 import { groupOf } from '../../objects/pods';
 
 interface ModelClass {
