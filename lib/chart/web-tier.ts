@@ -3,6 +3,7 @@
  * a hardened Deployment with HTTP probes, a Service on port 80, and a PodDisruptionBudget when
  * there is more than one replica.
  */
+import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { Placement, suffixed, WebTierConfig } from '../config/types';
 import { HTTP_PORT_NAME, ImageFacts, SERVICE_PORT } from '../config/images';
@@ -44,6 +45,19 @@ export interface WebTierProps {
   readonly reaches?: readonly Reach[];
   /** Who outside the environment may connect to its port (the ingress controller). @default nobody */
   readonly admitted?: readonly k8s.NetworkPolicyPeer[];
+}
+
+/**
+ * The pod template's annotation that carries a digest of the settings the pods read, as Helm charts do
+ * (`checksum/config`): the ConfigMap keeps its name, and a changed setting changes the template, so the
+ * Deployment rolls exactly when what its pods read changed (a pod reads `envFrom` only when it starts).
+ */
+export const SETTINGS_CHECKSUM = 'checksum/config';
+
+/** sha256 of the settings, independent of the order they were declared in. */
+export function settingsChecksum(settings: Readonly<Record<string, string>>): string {
+  const sorted = Object.keys(settings).sort().map((k) => [k, settings[k]]);
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
 }
 
 export class WebTier extends Construct {
@@ -108,7 +122,7 @@ export class WebTier extends Construct {
           rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('50%') },
         },
         template: {
-          metadata: { labels: labels(identity) },
+          metadata: { labels: labels(identity), annotations: { [SETTINGS_CHECKSUM]: settingsChecksum(p.settings) } },
           spec: hardenedPod({
             serviceAccountName: suffixed(p.placement, name),
             runAs: p.image.runAs,

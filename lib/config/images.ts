@@ -87,7 +87,7 @@ export interface FrontendRelease {
 
 // Read by the server itself (PORT) and by npm (its update check), whatever the release.
 const FRONTEND_RUNTIME = ['PORT', 'NPM_CONFIG_UPDATE_NOTIFIER'];
-const FRONTEND_RELEASES: Readonly<Record<string, FrontendRelease>> = {
+export const FRONTEND_RELEASES: Readonly<Record<string, FrontendRelease>> = {
   // Dockerfile CMD remix-serve build/server/index.js; app/ reads five variables, the index names are fixed.
   // app/classes/search-ui.tsx and app/components/OVResults.tsx name the indexes.
   'v1.1.0': {
@@ -119,7 +119,7 @@ const BACKEND_SETTINGS = [
   ...BACKEND_RUNTIME,
 ];
 const WITH_ES_INDEX: BackendRelease = { reads: [...BACKEND_SETTINGS, 'ES_INDEX'] };
-const BACKEND_RELEASES: Readonly<Record<string, BackendRelease>> = {
+export const BACKEND_RELEASES: Readonly<Record<string, BackendRelease>> = {
   // ov_wag/settings/base.py: WAGTAILSEARCH_BACKENDS 'INDEX': 'wagtail'
   'v1.1.0': { reads: BACKEND_SETTINGS, fixed: { ES_INDEX: 'wagtail' } },
   // ov_wag/settings/base.py: 'INDEX': os.environ.get('ES_INDEX', 'wagtail'); the settings are the same to v1.1.3.
@@ -131,28 +131,62 @@ const BACKEND_RELEASES: Readonly<Record<string, BackendRelease>> = {
 /** The declared releases of each train, oldest first as their facts are listed: what `npm run release` may pin besides builds. */
 export const DECLARED_RELEASES = { frontend: Object.keys(FRONTEND_RELEASES), backend: Object.keys(BACKEND_RELEASES) } as const;
 
-/** The newest releases, which branch and pull-request builds (`main`, `pr-<n>`) are taken to behave like. */
-export const NEWEST = { frontend: 'v1.2.0', backend: 'v1.1.3' } as const;
+/**
+ * Tags that move: WGBH-MLA/.github .github/workflows/build.yml pushes the branch (`main`) and `pr-<n>` at every
+ * commit. Each is declared here as following a named release, whose facts it is taken to have; any other tag
+ * must be a release declared above. `pr-<n>` stands for every pull request number.
+ */
+export const MOVING_TAGS = {
+  frontend: { main: 'v1.2.0', 'pr-<n>': 'v1.2.0' },
+  backend: { main: 'v1.1.3', 'pr-<n>': 'v1.1.3' },
+} as const satisfies Record<'frontend' | 'backend', Readonly<Record<string, string>>>;
 
-/** The facts of a frontend tag: a known release's own, else the newest release's. */
-export function frontendRelease(tag: string): FrontendRelease {
-  return FRONTEND_RELEASES[tag] ?? FRONTEND_RELEASES[NEWEST.frontend];
+export type Tier = keyof typeof MOVING_TAGS;
+
+const RELEASES_OF = { frontend: FRONTEND_RELEASES, backend: BACKEND_RELEASES } as const;
+
+/** The declared name a tag matches: itself, or `pr-<n>` for a pull request's build. */
+const movingName = (tag: string) => (/^pr-[1-9]\d*$/.test(tag) ? 'pr-<n>' : tag);
+
+/** What a tag is: a declared release, or a moving tag and the release it follows; undefined when undeclared. */
+export function tagFacts(tier: Tier, tag: string): { readonly release: string; readonly moving: boolean } | undefined {
+  if (Object.hasOwn(RELEASES_OF[tier], tag)) return { release: tag, moving: false };
+  const follows = (MOVING_TAGS[tier] as Readonly<Record<string, string>>)[movingName(tag)];
+  return follows === undefined ? undefined : { release: follows, moving: true };
 }
 
-/** The facts of a backend tag: a known release's own, else the newest release's. */
-export function backendRelease(tag: string): BackendRelease {
-  return BACKEND_RELEASES[tag] ?? BACKEND_RELEASES[NEWEST.backend];
+/** Why a tag cannot be deployed (its facts are not declared), in one line; undefined when it can. */
+export function undeclaredTag(tier: Tier, tag: string): string | undefined {
+  if (tagFacts(tier, tag)) return undefined;
+  const image = tier === 'frontend' ? FRONTEND.name : BACKEND.name;
+  const known = [...Object.keys(RELEASES_OF[tier]), ...Object.keys(MOVING_TAGS[tier])].join(', ');
+  return `is not a tag of ${image} that lib/config/images.ts declares (${known}): add its facts to ${tier.toUpperCase()}_RELEASES there, or declare it in MOVING_TAGS.${tier} with the release it follows`;
 }
+
+function declared<T>(tier: Tier, tag: string): T {
+  const facts = tagFacts(tier, tag);
+  if (!facts) throw new Error(`${tier} tag ${tag} ${undeclaredTag(tier, tag)}`);
+  return RELEASES_OF[tier][facts.release] as T;
+}
+
+/** The facts of a declared frontend tag (a release, or the release a moving tag follows). */
+export const frontendRelease = (tag: string): FrontendRelease => declared('frontend', tag);
+
+/** The facts of a declared backend tag (a release, or the release a moving tag follows). */
+export const backendRelease = (tag: string): BackendRelease => declared('backend', tag);
 
 /**
- * The backend's start, as docker_entrypoints/deploy.sh runs it (the same at v1.1.0 to v1.1.3), with the
- * worker count an environment chooses in place of its fixed `--workers 4`.
+ * The backend's start, as docker_entrypoints/deploy.sh runs it (the same at v1.1.0 to v1.1.3): `collectstatic`,
+ * then gunicorn whether or not it succeeded (the script has no `set -e` and no `&&`, so a bucket that is missing
+ * or unreachable does not keep the server down), with the worker count an environment chooses in place of its
+ * fixed `--workers 4`, and `exec` so that SIGTERM reaches gunicorn rather than the shell. An environment that
+ * shares another's bucket skips `collectstatic`, so that it never overwrites the other's static files.
  */
 export const BACKEND_DEFAULT_WORKERS = 4;
-export function backendStart(workers: number): string[] {
+export function backendStart(workers: number, collectStatic = true): string[] {
   return [
     'sh', '-c',
-    `cd /app && python3 manage.py collectstatic --noinput && exec gunicorn ov_wag.wsgi:application -b 0.0.0.0:${BACKEND.port} --workers ${workers} --forwarded-allow-ips '*' --access-logfile - --error-logfile -`,
+    `cd /app; ${collectStatic ? 'python3 manage.py collectstatic --noinput; ' : ''}exec gunicorn ov_wag.wsgi:application -b 0.0.0.0:${BACKEND.port} --workers ${workers} --forwarded-allow-ips '*' --access-logfile - --error-logfile -`,
   ];
 }
 

@@ -21,6 +21,7 @@ export const CLUSTER_CRDS = [
   'argoproj.io_applications.yaml',
   'argoproj.io_applicationsets.yaml',
   'external-secrets.io_externalsecrets.yaml',
+  'generators.external-secrets.io_passwords.yaml',
   'traefik.io_middlewares.yaml',
 ].map((f) => path.join(ROOT, 'crds', f));
 

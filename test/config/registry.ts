@@ -9,18 +9,9 @@ import { cronSchedule, quantityValue, timeZone } from '../../lib/config/rules';
 import { MAX_REPLICAS } from '../../lib/config/schema';
 import { MAX_PREVIEWS } from '../../lib/config/previews';
 
-const [PROD, DEMO] = REGISTRY;
+import { withValue } from '../helpers';
 
-/** A copy of `env` with the value at a dotted path (`a.b[0].c`) replaced. */
-function withValue(env: EnvironmentInput, path: string, value: unknown): EnvironmentInput {
-  const copy = structuredClone(env) as Record<string, unknown>;
-  const keys = path.replace(/\[(\d+)\]/g, '.$1').split('.');
-  let node: any = copy;
-  for (const k of keys.slice(0, -1)) node = node[k];
-  if (value === undefined) delete node[keys.at(-1)!];
-  else node[keys.at(-1)!] = value;
-  return copy as EnvironmentInput;
-}
+const [PROD, DEMO] = REGISTRY;
 
 const WRONG: ReadonlyArray<readonly [EnvironmentInput, string, unknown]> = [
   [PROD, 'frontend.resources.limits.cpu', '10m'], // below its request

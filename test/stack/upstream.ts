@@ -5,8 +5,8 @@
  */
 import { App } from 'cdk8s';
 import { OpenVault } from '../../lib/chart/open-vault';
-import { REGISTRY, loadRegistry } from '../../lib/config/environments';
-import { BACKEND, backendRelease, DECLARED_RELEASES, frontendRelease, FRONTEND, NEWEST, pageIndex } from '../../lib/config/images';
+import { CLUSTER, REGISTRY, loadRegistry } from '../../lib/config/environments';
+import { BACKEND, backendRelease, DECLARED_RELEASES, frontendRelease, FRONTEND, MOVING_TAGS, pageIndex } from '../../lib/config/images';
 import { ConfigError, Environment, EnvironmentInput, environmentProblems, parseEnvironment } from '../../lib/config/types';
 import { findViolations } from '../../lib/synth/validate';
 import { DEMO, find, ofKind, Obj, objectsOf, PRODUCTION, withController } from '../helpers';
@@ -17,18 +17,13 @@ const configOf = (env: Environment, name: string) => find(objectsOf(env), 'Confi
 const container = (env: Environment, name: string) => find(objectsOf(env), 'Deployment', name).spec.template.spec.containers[0];
 
 describe('releases', () => {
-  test('builds and unknown tags are taken to behave like the newest declared release of their train', () => {
-    // `v<major>.<minor>.<patch>`, compared as numbers: v1.10.0 is newer than v1.9.0.
-    const version = (tag: string) => tag.slice(1).split('.').map(Number);
-    const newer = (a: string, b: string) => { const [x, y] = [version(a), version(b)]; const i = x.findIndex((n, k) => n !== y[k]); return i >= 0 && x[i]! > y[i]!; };
+  test('every declared release is a version tag, and each moving tag follows one of them', () => {
     for (const tier of ['frontend', 'backend'] as const) {
-      const declared = DECLARED_RELEASES[tier];
-      for (const tag of declared) expect(tag).toMatch(/^v\d+\.\d+\.\d+$/);
-      expect(declared).toContain(NEWEST[tier]);
-      expect(declared.filter((t) => newer(t, NEWEST[tier]))).toEqual([]);
+      for (const tag of DECLARED_RELEASES[tier]) expect(tag).toMatch(/^v\d+\.\d+\.\d+$/);
+      for (const follows of Object.values(MOVING_TAGS[tier])) expect(DECLARED_RELEASES[tier]).toContain(follows);
     }
-    expect(frontendRelease('pr-1')).toBe(frontendRelease(NEWEST.frontend));
-    expect(backendRelease('main')).toBe(backendRelease(NEWEST.backend));
+    expect(frontendRelease('pr-1')).toBe(frontendRelease(MOVING_TAGS.frontend['pr-<n>']));
+    expect(backendRelease('main')).toBe(backendRelease(MOVING_TAGS.backend.main));
   });
 
   test.each(ENVS)('every setting in $namespace is a variable the pinned release reads', (env) => {
@@ -56,16 +51,16 @@ describe('releases', () => {
   test('pinning a release that cannot honour a setting is an error naming both', () => {
     const problems = environmentProblems({ ...DEMO, backend: { ...DEMO.backend, tag: 'v1.1.0' } });
     expect(problems).toEqual([expect.stringMatching(/^ov-demo: backend\.tag "v1\.1\.0": cannot honour ES_INDEX="ov-demo"/)]);
-    const cookie = environmentProblems({ ...DEMO, site: { ...DEMO.site, esIndex: 'wagtail', cookieConsentId: 'abc' }, frontend: { ...DEMO.frontend, tag: 'v1.1.0' } });
-    expect(cookie).toEqual([expect.stringContaining('frontend.tag "v1.1.0": cannot honour COOKIE_CONSENT_ID="abc"')]);
+    const cookie = environmentProblems({ ...DEMO, site: { ...DEMO.site, esIndex: 'wagtail', cookieConsent: true }, frontend: { ...DEMO.frontend, tag: 'v1.1.0' } });
+    expect(cookie).toEqual([expect.stringContaining('frontend.tag "v1.1.0": cannot honour site.cookieConsent: that release reads no COOKIE_CONSENT_ID')]);
   });
 
   test('the worker count reaches gunicorn; otherwise the start is the image\'s own', () => {
     for (const env of ENVS) {
       const [command] = container(env, BACKEND.name).command.slice(-1);
       expect(command).toContain(`--workers ${env.backend.workers}`);
-      // docker_entrypoints/deploy.sh at v1.1.0 to v1.1.3, with exec so that SIGTERM reaches gunicorn.
-      expect(command).toMatch(/^cd \/app && python3 manage.py collectstatic --noinput && exec gunicorn ov_wag\.wsgi:application -b 0\.0\.0\.0:8000 --workers \d+ --forwarded-allow-ips '\*' --access-logfile - --error-logfile -$/);
+      // docker_entrypoints/deploy.sh at v1.1.0 to v1.1.3 (no `&&`), with exec so that SIGTERM reaches gunicorn.
+      expect(command).toMatch(/^cd \/app; python3 manage.py collectstatic --noinput; exec gunicorn ov_wag\.wsgi:application -b 0\.0\.0\.0:8000 --workers \d+ --forwarded-allow-ips '\*' --access-logfile - --error-logfile -$/);
     }
     const { workers: _, ...backend } = DEMO.backend;
     expect(container(parseEnvironment({ ...DEMO, backend }), BACKEND.name).command.at(-1)).toContain('--workers 4');
@@ -172,7 +167,13 @@ describe.each(CONTROLLERS)('ingress controller %s', (kind, env, controllerPod) =
   });
 });
 
-test('moving to Traefik is a one-field change', () => {
-  const moved = new OpenVault(new App(), 'moved', { env: { ...REGISTRY[0], ingress: { ...REGISTRY[0].ingress, controller: { kind: 'traefik' } } } });
-  expect(moved.env.ingress.controller).toMatchObject({ kind: 'traefik', className: 'traefik', namespace: 'traefik' });
+describe('the cluster\'s ingress controller is declared once', () => {
+  test('every registered environment uses the controller the cluster declares (CLUSTER, lib/config/environments.ts)', () => {
+    for (const input of REGISTRY) expect(input.ingress.controller).toBe(CLUSTER.ingressController);
+  });
+
+  test('an environment on another cluster names nginx in one field', () => {
+    const moved = new OpenVault(new App(), 'moved', { env: { ...REGISTRY[0], ingress: { ...REGISTRY[0].ingress, controller: { kind: 'nginx' } } } });
+    expect(moved.env.ingress.controller).toMatchObject({ kind: 'nginx', className: 'nginx', namespace: 'ingress-nginx' });
+  });
 });
