@@ -1,4 +1,8 @@
-/** Tests run the TypeScript sources through swc (transpile only); `tsc --noEmit` type-checks once. */
+/**
+ * Tests run the TypeScript sources through swc (transpile only); `tsc --noEmit` type-checks once.
+ * Two projects: `fast`, every suite that starts no process (the edit loop, `npm run test:fast`), and `processes`,
+ * the suites that start one (PostgreSQL, git, node, the cdk8s CLI, kubectl, Go tools). `npm test` runs both.
+ */
 const fs = require('node:fs');
 
 // Scratch folders (os.tmpdir()) in memory where the machine has a roomy one, unless TMPDIR says otherwise: the
@@ -17,14 +21,29 @@ if (!process.env.TMPDIR) {
   }
 }
 
-module.exports = {
+/** The suites that start processes. Any other suite is fast, and may not: its child_process throws (test/no-processes.js). */
+const PROCESSES = ['cli', 'workflow', 'write', 'postgres', 'diff', 'kube-score', 'cluster-apply', 'cluster-admission', 'argocd-sync', 'consumers'].map((name) => `/test/${name}\\.test\\.ts$`);
+
+const project = {
   testEnvironment: 'node',
-  // Both cores: several suites wait on child processes.
-  maxWorkers: 2,
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
   // With the project's other caches, not in the scratch folder above.
   cacheDirectory: '<rootDir>/node_modules/.cache/jest',
+};
+
+module.exports = {
+  // Both cores: several suites wait on child processes.
+  maxWorkers: 2,
+  projects: [
+    {
+      ...project,
+      displayName: 'fast',
+      testPathIgnorePatterns: ['/node_modules/', ...PROCESSES],
+      moduleNameMapper: { '^(node:)?child_process$': '<rootDir>/test/no-processes.js' },
+    },
+    { ...project, displayName: 'processes', testRegex: PROCESSES, testMatch: undefined },
+  ],
 };

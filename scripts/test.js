@@ -13,10 +13,14 @@ const root = path.join(__dirname, '..');
 const children = new Set();
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
-    for (const child of children) child.kill(signal);
+    // SIGTERM, whatever came: a child started in the background has SIGINT ignored, and would run on.
+    for (const child of children) child.kill('SIGTERM');
     process.exitCode = 130;
   });
 }
+// npm starts this process (`exec`, no shell between): if npm goes, however it went, so do the tests.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && process.kill(process.pid, 'SIGTERM'), 500).unref();
 
 function run(args, stdio) {
   return new Promise((resolve) => {
@@ -32,9 +36,14 @@ function run(args, stdio) {
   });
 }
 
+// `--fast` (npm run test:fast): only the suites that start no process (jest.config.js), for the edit loop.
+const fast = process.argv.includes('--fast');
+// Last: jest's --selectProjects takes every word after it.
+const jestArgs = [...process.argv.slice(2).filter((a) => a !== '--fast'), ...(fast ? ['--selectProjects', 'fast'] : [])];
+
 (async () => {
   try {
-    for (const name of Object.keys(TOOLS)) tool(name);
+    if (!fast) for (const name of Object.keys(TOOLS)) tool(name);
   } catch (error) {
     process.stderr.write(`error: the Go programs the tests run did not build: ${error.message.split('\n')[0]}\n`);
     process.exitCode = 1;
@@ -45,7 +54,7 @@ function run(args, stdio) {
       path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', root,
       '--incremental', '--tsBuildInfoFile', path.join(root, 'node_modules', '.cache', 'open-vault', 'tsc.tsbuildinfo'),
     ], ['ignore', 'pipe', 'pipe']),
-    run([path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)], 'inherit'),
+    run([path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...jestArgs], 'inherit'),
   ]);
   process.stdout.write(typecheck.code === 0 ? 'Type check: passed (tsc --noEmit)\n' : `${typecheck.output}Type check: FAILED (tsc --noEmit)\n`);
   process.exitCode = jest.code || typecheck.code;

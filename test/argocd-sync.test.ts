@@ -1,6 +1,6 @@
 /**
  * dist/ synced the way the cluster syncs it: by Argo CD's own sync engine (test/argocd), with the sync options
- * of the Applications in dist/argocd/, on a control plane with its controllers, a scheduler and kwok's fake
+ * of the Applications synth renders into dist/argocd/, on a control plane with its controllers, a scheduler and kwok's fake
  * nodes (test/cluster/argo-sync.ts). What a sync decides, its hook phases, its waves, the health it waits for
  * between waves and its prune, is the engine's, not a model of it.
  */
@@ -12,12 +12,11 @@ import { previewName } from '../lib/config/previews';
 import { requiredSecrets } from '../lib/config/secrets';
 import { addFakeNode, addVolumes, createSecrets, emptyManifest, playControllers, resultOf, startArgoCd, ArgoCd, SyncResource, SyncResult } from './cluster/argo-sync';
 import { ControlPlane, startControlPlane } from './cluster/control-plane';
-import { DIST, TEST_PREVIEW, writeManifest } from './cluster/manifests';
+import { argoManifests, DIST, TEST_PREVIEW, writeManifest } from './cluster/manifests';
 import { DEMO, PRODUCTION, variant } from './helpers';
 
 jest.setTimeout(180_000);
 
-const application = (file: string) => path.join(DIST, 'argocd', file);
 const manifest = (namespace: string) => path.join(DIST, `${namespace}.k8s.yaml`);
 const PREVIEW = previewName({ repo: 'ov-wag', number: 4242 });
 const MIGRATE = new RegExp(`^${JOBS.migrate}-`);
@@ -93,6 +92,9 @@ describe('Argo CD syncs dist/ on a cluster with nodes', () => {
     stopControllers = playControllers(plane, (name) => Object.fromEntries((storeKeys.get(name) ?? []).map((k) => [k, 'test-only'])));
 
     argocd = startArgoCd(plane);
+    // The Argo CD objects as synth renders them into dist/argocd/ once the repository's URL is set.
+    const applications = argoManifests(scratch);
+    const application = (file: string) => applications.find((a) => path.basename(a) === `argocd-${file}`)!;
     const sync = (app: string, file: string, name?: string) => argocd.sync(application(app), file, name ? { name } : {});
     const ov = sync('ov.yaml', manifest(PRODUCTION.namespace));
     const demo = sync('ov-demo.yaml', manifest(DEMO.namespace));

@@ -51,7 +51,7 @@ describe.each(Object.entries(MODES))('%s apply', (mode, apply) => {
 
   test('every object of every namespace, of a preview and of Argo CD applies with no warning, and from the second re-apply on nothing changes', async () => {
     const manifests = [...distManifests(), writeManifest(scratch, 'preview', TEST_PREVIEW)];
-    const argo = argoManifests();
+    const argo = argoManifests(scratch);
     await applied(manifests);
     await applied(argo, ARGO_CD_NAMESPACE);
     // The first re-apply may still settle defaults (a claim's resourceVersion moves once, whatever its content).

@@ -1,8 +1,9 @@
 /** Small readers over synthesized objects and output folders, shared by the tests. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Environment } from '../lib/config/types';
-import { ENVIRONMENTS, NAMESPACES, PREVIEW_HOME, PREVIEWS } from '../lib/config/environments';
+import { ControllerConfig, Environment, EnvironmentInput, environmentProblems, parseEnvironment } from '../lib/config/types';
+import { ENVIRONMENTS, NAMESPACES, PREVIEW_HOME, PREVIEWS, REPO_URL, STATE } from '../lib/config/environments';
+import { DECLARED_RELEASES } from '../lib/config/images';
 import { manifestFile, previewFile } from '../lib/chart/argocd';
 import { KubeObject } from '../lib/objects/kube-object';
 import { buildObjects } from '../lib/synth/render';
@@ -77,6 +78,40 @@ export function variant(base: Environment, patch: Partial<Environment>): Environ
   return { ...base, ...patch };
 }
 
+/** `base` behind the other kind of ingress controller, or the named one, with that controller's defaults. */
+export function withController(base: Environment, kind: ControllerConfig['kind']): Environment {
+  return parseEnvironment({ ...base, ingress: { ...base.ingress, controller: { kind } } });
+}
+
+/**
+ * A declared backend release the registry accepts for `env`, other than the one it runs: the newest older one
+ * where there is one (a rollback), else the newest. Tests that release a tag take it from here, not from today's pins.
+ */
+export function olderBackendRelease(env: Environment): string {
+  const declared = DECLARED_RELEASES.backend;
+  const accepted = declared.filter((tag) => tag !== env.backend.tag && environmentProblems({ ...env, backend: { ...env.backend, tag } }).length === 0);
+  const own = declared.indexOf(env.backend.tag);
+  const tag = accepted.filter((t) => declared.indexOf(t) < own).at(-1) ?? accepted.at(-1);
+  if (!tag) throw new Error(`no declared backend release but ${env.backend.tag} is accepted for ${env.namespace}`);
+  return tag;
+}
+
+/** A pull-request number that no committed preview has and whose build none of `tags` is (`pr-<n>`). */
+export function unusedNumber(tags: readonly string[]): number {
+  for (let n = 195; ; n++) if (!tags.includes(`pr-${n}`) && !STATE.previews.some((p) => p.number === n)) return n;
+}
+
+/** A copy of the registry entry `env` with the value at a dotted path (`a.b[0].c`) replaced, or removed when undefined. */
+export function withValue(env: EnvironmentInput, path: string, value: unknown): EnvironmentInput {
+  const copy = structuredClone(env) as Record<string, unknown>;
+  const keys = path.replace(/\[(\d+)\]/g, '.$1').split('.');
+  let node: any = copy;
+  for (const k of keys.slice(0, -1)) node = node[k];
+  if (value === undefined) delete node[keys.at(-1)!];
+  else node[keys.at(-1)!] = value;
+  return copy as EnvironmentInput;
+}
+
 /**
  * `base` with an operator-managed (CloudNativePG) database in its namespace, as README, Operating,
  * describes it, and a remote key for its password Secret when `base` has a secret store.
@@ -89,7 +124,11 @@ export function externalDatabase(base: Environment): Environment {
     },
     externalSecrets: base.externalSecrets && {
       ...base.externalSecrets,
-      remoteKeys: { ...base.externalSecrets.remoteKeys, 'ov-db-cluster-app': `openvault/${base.namespace}/db` },
+      // The operator's Secret replaces ov-db.
+      secrets: Object.fromEntries([
+        ...Object.entries(base.externalSecrets.secrets).filter(([name]) => name !== 'ov-db'),
+        ['ov-db-cluster-app', { remoteKey: `openvault/${base.namespace}/db`, properties: { password: 'password' } }],
+      ]),
     },
   });
 }
@@ -99,10 +138,20 @@ export function externalDatabase(base: Environment): Environment {
  * Application; with the previews' namespace, their ApplicationSet and each committed preview's folder.
  */
 export function outputFiles(namespaces: readonly string[] = NAMESPACES): string[] {
+  // Argo CD objects only once the repository's URL is set (lib/config/environments.ts REPO_URL).
+  const argo = (file: string) => (REPO_URL === undefined ? [] : [path.join('argocd', file)]);
   return namespaces.flatMap((ns) => [
-    manifestFile(ns), `${ns}.md`, path.join('argocd', `${ns}.yaml`),
-    ...(ns === PREVIEW_HOME ? [path.join('argocd', `${ns}-previews.yaml`), ...PREVIEWS.map((p) => previewFile(p.instance!))] : []),
+    manifestFile(ns), `${ns}.md`, ...argo(`${ns}.yaml`),
+    ...(ns === PREVIEW_HOME ? [...argo(`${ns}-previews.yaml`), ...PREVIEWS.map((p) => previewFile(p.instance!))] : []),
   ]).sort();
+}
+
+/** An example of the URL operators set when they adopt the project: tests of the Argo CD objects use it. */
+export const EXAMPLE_REPO_URL = 'https://git.example.org/open-vault.git';
+
+/** `base` with its repository URL set, as an adopted project has it. */
+export function adopted(base: Environment): Environment {
+  return parseEnvironment({ ...base, gitops: { ...base.gitops, repoURL: EXAMPLE_REPO_URL } });
 }
 
 /** Every file under `dir` (relative path → text), sorted: to compare output folders byte for byte. */

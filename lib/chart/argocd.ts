@@ -31,11 +31,13 @@ function gitopsMeta(name: string, namespace: string, gitops: GitOpsConfig) {
 
 const destination = (namespace: string) => ({ server: 'https://kubernetes.default.svc', namespace });
 
+/** Where Argo CD reads this repository, once the operators have said where it is. */
+export type AdoptedGitOps = GitOpsConfig & { readonly repoURL: string };
+
 export interface ArgoCdApplicationProps {
   /** The environment's namespace: the Application's name and its destination. */
   readonly namespace: string;
-  /** Where Argo CD reads this repository. */
-  readonly gitops: GitOpsConfig;
+  readonly gitops: AdoptedGitOps;
 }
 
 /** A chart of its own: the Application lives in Argo CD's namespace, not in the environment's file. */
@@ -64,7 +66,7 @@ export class ArgoCdApplication extends Chart {
 export interface PreviewApplicationSetProps {
   /** The namespace the previews live in (the demo's). */
   readonly namespace: string;
-  readonly gitops: GitOpsConfig;
+  readonly gitops: AdoptedGitOps;
 }
 
 /**

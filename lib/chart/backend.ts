@@ -33,7 +33,7 @@ export class Backend extends WebTier {
       // Static files and media go to S3 (ov_wag/settings/production.py STORAGES): only /tmp is written.
       writable: [TMP],
       // deploy.sh's own start, with `exec` so that SIGTERM reaches gunicorn (the image's shell would swallow it).
-      command: backendStart(props.config.workers ?? BACKEND_DEFAULT_WORKERS),
+      command: backendStart(props.config.workers ?? BACKEND_DEFAULT_WORKERS, props.config.collectStatic),
       initContainers: (container) => [{ ...container, name: 'wait-for-migrations', command: ['sh', '-c', WAIT_FOR_MIGRATIONS] }],
       reaches: [props.database, https(props.internet)],
       admitted: props.admitted,

@@ -6,7 +6,7 @@ import { InClusterDatabase, Placement, Resources, suffixed } from '../config/typ
 import { labels, meta, selectorLabels } from './labels';
 import { k8s } from './k8s';
 import { DNS, Reach, Reachability } from './network';
-import { hardenedPod, JOB_DISK, quantity, serviceAccount, TMP } from './pod';
+import { budgeted, hardenedPod, JOB_DISK, quantity, serviceAccount, TMP } from './pod';
 import { secretEnvVars } from './secrets';
 
 /** The data directory the image expects; the claim is mounted here. */
@@ -118,11 +118,10 @@ export class Database extends Construct {
                   { name: 'shm', path: '/dev/shm', reason: 'parallel queries use POSIX shared memory; the runtime default is only 64Mi', medium: 'Memory', sizeLimit: '256Mi' },
                 ],
                 volumeMounts: [{ name: 'data', mountPath: DATA_MOUNT }],
-                // Crash recovery after an unclean stop can take minutes: up to 10 before liveness counts.
-                startupProbe: { ...PG_ISREADY, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
-                readinessProbe: { ...PG_ISREADY, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-                // Conservative: restart only after two minutes of a closed port, never on a slow query.
-                livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString(PORT_NAME) }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+                // The image's own budgets, each with its reason (config/images.ts).
+                startupProbe: budgeted(PG_ISREADY, DATABASE.probes.startup),
+                readinessProbe: budgeted(PG_ISREADY, DATABASE.probes.readiness),
+                livenessProbe: budgeted({ tcpSocket: { port: k8s.IntOrString.fromString(PORT_NAME) } }, DATABASE.probes.liveness),
               },
             ],
           }),

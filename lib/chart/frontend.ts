@@ -4,13 +4,14 @@ import { WebTierConfig } from '../config/types';
 import { FRONTEND, frontendRelease } from '../config/images';
 import { https, Reach } from './network';
 import { TMP } from './pod';
-import { FRONTEND_SECRET_ENV } from '../config/secrets';
+import { SecretEnv } from '../config/secrets';
 import { WebTier, WebTierInputs } from './web-tier';
 
 export interface FrontendProps extends WebTierInputs {
   readonly config: WebTierConfig;
   /** The API the pages are built from. */
   readonly backend: Reach;
+  readonly secretEnv: readonly SecretEnv[];
 }
 
 export class Frontend extends WebTier {
@@ -21,7 +22,7 @@ export class Frontend extends WebTier {
       component: 'frontend',
       config: props.config,
       settings: props.settings,
-      secretEnv: FRONTEND_SECRET_ENV,
+      secretEnv: props.secretEnv,
       writable: [
         TMP,
         ...(frontendRelease(props.config.tag).startsWithNpm

@@ -4,20 +4,31 @@
  * backend; an admin host serves the backend's paths only. HTTPS redirect, the upload limit and an
  * optional rate limit are set the way each controller takes them: nginx annotations, Traefik Middlewares.
  */
+import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { Middleware } from '../../imports/traefik.io';
 import { BACKEND, BACKEND_PATHS, FRONTEND, SERVICE_PORT } from '../config/images';
-import { bodySizeBytes } from '../config/rules';
+import { bodySizeBytes, isDnsSubdomain } from '../config/rules';
 import { IngressConfig, Placement, suffixed, TlsConfig } from '../config/types';
 import { meta } from './labels';
 import { k8s } from './k8s';
 
 export const INGRESS_NAME = 'open-vault';
 
-/** cert-manager's Secret for a host: one per host, named after it; or the operator's own Secret. */
+/**
+ * cert-manager's Secret for a host: one per host, named after it; or the operator's own Secret. The name is a
+ * valid Secret name for every valid host, and no two hosts share one. Three forms, which never meet: the host's
+ * labels joined by "-" (no dots, no "--"), as before, where that is unambiguous (the host has no "-") and short
+ * enough for one label; else the host itself (it has dots); else a digest of it (no dots, with "--").
+ */
 export function tlsSecretName(tls: TlsConfig, host: string): string | undefined {
   if (tls.mode === 'off') return undefined;
-  return tls.mode === 'secret' ? tls.secretName : `${host.replace(/\./g, '-')}-tls`;
+  if (tls.mode === 'secret') return tls.secretName;
+  const dashed = `${host.replace(/\./g, '-')}-tls`;
+  if (!host.includes('-') && dashed.length <= 63) return dashed;
+  const dotted = `${host}-tls`;
+  if (isDnsSubdomain(dotted)) return dotted;
+  return `tls--${createHash('sha256').update(host).digest('hex').slice(0, 32)}`;
 }
 
 const path = (p: string, service: string): k8s.HttpIngressPath => ({

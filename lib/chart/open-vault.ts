@@ -1,7 +1,7 @@
 /** The whole Open Vault stack for one environment: the one place that turns an environment into constructs. */
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { backendSecretEnv, databasePassword, databaseSecretEnv, requiredSecrets } from '../config/secrets';
+import { backendSecretEnv, databasePassword, databaseSecretEnv, frontendSecretEnv, GENERATED_SECRET_KEY, storedSecrets } from '../config/secrets';
 import { backendSettings, frontendSettings } from '../config/settings';
 import { Environment, EnvironmentInput, ExternalDatabase, InClusterDatabase, parseEnvironment, placementOf, sharesNamespace } from '../config/types';
 import { Backend } from './backend';
@@ -75,7 +75,7 @@ export class OpenVault extends Chart {
         },
       },
     });
-    if (env.externalSecrets) new ExternalSecrets(this, 'secrets', { placement, config: env.externalSecrets, secrets: requiredSecrets(env) });
+    if (env.externalSecrets) new ExternalSecrets(this, 'secrets', { placement, config: env.externalSecrets, secrets: storedSecrets(env), generated: GENERATED_SECRET_KEY });
 
     const db = env.database;
     const database = db.mode === 'statefulset' ? this.inClusterDatabase(env, db) : externalDatabase(namespace, db);
@@ -106,6 +106,7 @@ export class OpenVault extends Chart {
       placement,
       config: env.frontend,
       settings: frontendSettings(env),
+      secretEnv: frontendSecretEnv(env),
       backend: backend.endpoint,
       internet,
       admitted,

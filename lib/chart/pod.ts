@@ -4,7 +4,7 @@
  * writes, no service account token unless asked for, and every value set explicitly.
  */
 import { Construct } from 'constructs';
-import { RunAs } from '../config/images';
+import { ProbeBudget, RunAs } from '../config/images';
 import { isImmutableImage } from '../config/rules';
 import { Resources } from '../config/types';
 import { Identity, meta } from './labels';
@@ -179,4 +179,9 @@ export function httpGet(path: string, port: string, host?: string): Pick<k8s.Pro
       ...(host ? { httpHeaders: [{ name: 'Host', value: host }] } : {}),
     },
   };
+}
+
+/** A probe's check with the budget an image declares for it (config/images.ts); the reason stays in the declaration. */
+export function budgeted(check: k8s.Probe, budget: ProbeBudget): k8s.Probe {
+  return { ...check, periodSeconds: budget.periodSeconds, timeoutSeconds: budget.timeoutSeconds, failureThreshold: budget.failureThreshold };
 }

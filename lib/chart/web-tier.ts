@@ -3,13 +3,14 @@
  * a hardened Deployment with HTTP probes, a Service on port 80, and a PodDisruptionBudget when
  * there is more than one replica.
  */
+import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { Placement, suffixed, WebTierConfig } from '../config/types';
 import { HTTP_PORT_NAME, ImageFacts, SERVICE_PORT } from '../config/images';
 import { Identity, labels, meta, selectorLabels } from './labels';
 import { k8s } from './k8s';
 import { DNS, IpBlock, Reach, Reachability } from './network';
-import { ContainerProps, hardenedPod, httpGet, serviceAccount, WritableDir } from './pod';
+import { budgeted, ContainerProps, hardenedPod, httpGet, serviceAccount, WritableDir } from './pod';
 import { SecretEnv } from '../config/secrets';
 import { secretEnvVars } from './secrets';
 
@@ -44,6 +45,19 @@ export interface WebTierProps {
   readonly reaches?: readonly Reach[];
   /** Who outside the environment may connect to its port (the ingress controller). @default nobody */
   readonly admitted?: readonly k8s.NetworkPolicyPeer[];
+}
+
+/**
+ * The pod template's annotation that carries a digest of the settings the pods read, as Helm charts do
+ * (`checksum/config`): the ConfigMap keeps its name, and a changed setting changes the template, so the
+ * Deployment rolls exactly when what its pods read changed (a pod reads `envFrom` only when it starts).
+ */
+export const SETTINGS_CHECKSUM = 'checksum/config';
+
+/** sha256 of the settings, independent of the order they were declared in. */
+export function settingsChecksum(settings: Readonly<Record<string, string>>): string {
+  const sorted = Object.keys(settings).sort().map((k) => [k, settings[k]]);
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
 }
 
 export class WebTier extends Construct {
@@ -83,12 +97,12 @@ export class WebTier extends Construct {
       name,
       ...(p.command ? { command: p.command } : {}),
       ports: [{ name: HTTP_PORT_NAME, containerPort: p.image.port, protocol: 'TCP' }],
-      // Up to 2.5 minutes to start; then out of the Service after 3 failed health checks. Liveness asks only
-      // whether the server still accepts connections on its port: a health route slow under load takes the pod
-      // out of the Service rather than restarting it; a server that stopped listening is restarted after a minute.
-      startupProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30 },
-      readinessProbe: { ...probe, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-      livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString(HTTP_PORT_NAME) }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+      // The image's own budgets, each with its reason (config/images.ts). Liveness asks only whether the server
+      // still accepts connections on its port: a health route slow under load takes the pod out of the Service
+      // rather than restarting it.
+      startupProbe: budgeted(probe, p.image.probes.startup),
+      readinessProbe: budgeted(probe, p.image.probes.readiness),
+      livenessProbe: budgeted({ tcpSocket: { port: k8s.IntOrString.fromString(HTTP_PORT_NAME) } }, p.image.probes.liveness),
     };
 
     const { autoscale } = p.config;
@@ -108,7 +122,7 @@ export class WebTier extends Construct {
           rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('50%') },
         },
         template: {
-          metadata: { labels: labels(identity) },
+          metadata: { labels: labels(identity), annotations: { [SETTINGS_CHECKSUM]: settingsChecksum(p.settings) } },
           spec: hardenedPod({
             serviceAccountName: suffixed(p.placement, name),
             runAs: p.image.runAs,

@@ -49,8 +49,32 @@ function tagsOf(namespace: string, releases: Releases): { frontend: string; back
 /** The whole IPv4 internet but the private ranges, so the web tiers cannot wander inside the cluster network on 443. */
 const INTERNET = [{ cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] }];
 
+/**
+ * Facts of the one cluster every environment runs on, declared once. Its ingress controller is Traefik, and no
+ * other runs there (cluster-deploy charts/groot/templates/traefik.yaml, charts/traefik/; ov-deploy
+ * docs/docs/ref/index.md); nginx remains a choice of the schema for clusters that run ingress-nginx.
+ */
+export const CLUSTER = {
+  ingressController: { kind: 'traefik' },
+  /**
+   * The site origins each Elasticsearch answers browsers from today (its `http.cors.allow-origin`, besides
+   * localhost): the search page queries it from the browser, so a site whose origin is missing has no search.
+   * elastic.wgbh-mla.org: cluster-deploy elasticsearch/elastic.yml.
+   */
+  elasticsearchCors: {
+    'https://elastic.wgbh-mla.org': ['https://openvault.wgbh.org', 'https://admin.ov.wgbh-mla.org', 'https://elastic.wgbh-mla.org'],
+  },
+} as const satisfies { ingressController: EnvironmentInput['ingress']['controller']; elasticsearchCors: Readonly<Record<string, readonly string[]>> };
+
+/**
+ * The git repository that holds this dist/, which Argo CD syncs: the operators set it when they adopt the
+ * project (WGBH-MLA/ov-deploy, which the deployers' Applications sync, has no dist/). Until it is set, synth
+ * renders no Argo CD objects and says so.
+ */
+export const REPO_URL: string | undefined = undefined;
+
 /** Argo CD of the cluster (cluster-deploy charts/groot/templates/*.yaml: namespace argo-cd; ov-deploy dev/*.yaml: project ov). */
-const GITOPS = { repoURL: 'https://github.com/WGBH-MLA/ov-deploy.git', targetRevision: 'main', project: 'ov', namespace: 'argo-cd' };
+const GITOPS = { repoURL: REPO_URL, targetRevision: 'main', project: 'ov', namespace: 'argo-cd' };
 
 /** Site values shared by every environment (ov-deploy charts/openvault/values.yaml, dev/ov-dev.yaml). */
 const SITE = {
@@ -58,8 +82,6 @@ const SITE = {
   gbhIndex: 'gbh-series',
   esUser: 'wagtail',
   auth0Url: 'https://wgbh-mla.us.auth0.com',
-  auth0ClientId: 'open-vault',
-  googleClientId: 'open-vault',
   s3Region: 'us-east-1',
 };
 
@@ -75,7 +97,7 @@ const production = {
     backup: { schedule: '0 6 * * *', timeZone: 'America/New_York', keepDays: 14, storage: '40Gi' },
   },
   ingress: {
-    controller: { kind: 'nginx' },
+    controller: CLUSTER.ingressController,
     tls: { mode: 'cert-manager', clusterIssuer: 'letsencrypt-production' },
     maxBodySize: '100m',
     rateLimit: { average: 20, burst: 100 },
@@ -87,6 +109,8 @@ const production = {
     esUrl: 'https://elastic.wgbh-mla.org',
     esIndex: 'ov',
     s3Bucket: 'media.openvault.wgbh.org',
+    // Production shows the cookie-consent banner; its id is in the store (prod/ov/frontend).
+    cookieConsent: true,
   },
   jobs: {
     updateIndex: { schedule: '0 8 * * *', timeZone: 'America/New_York' },
@@ -98,12 +122,24 @@ const production = {
       apiServer: { cidr: '10.0.0.0/8', port: 443 },
     },
   },
-  // One JSON secret per Secret in AWS Secrets Manager (ov-deploy charts/openvault/values.yaml: dataFrom.extract).
+  // One JSON secret per Secret in AWS Secrets Manager, the deployers' layout (ov-deploy charts/openvault/values.yaml:
+  // dev/ov/backend, dev/ov/frontend). The names under prod/ and the properties are this project's: the operators
+  // create them so (the page dist/ov.md lists them).
   externalSecrets: {
     storeKind: 'ClusterSecretStore',
     storeName: 'aws-secrets',
     refreshInterval: '1h',
-    remoteKeys: { 'ov-frontend': 'prod/ov/frontend', 'ov-wag': 'prod/ov/backend', 'ov-db': 'prod/ov/db' },
+    secrets: {
+      'ov-frontend': { remoteKey: 'prod/ov/frontend', properties: { ES_API_KEY: 'ES_API_KEY', COOKIE_CONSENT_ID: 'COOKIE_CONSENT_ID' } },
+      'ov-wag': {
+        remoteKey: 'prod/ov/backend',
+        properties: {
+          ES_PASSWORD: 'ES_PASSWORD', AUTH0_CLIENT_ID: 'AUTH0_CLIENT_ID', AUTH0_CLIENT_SECRET: 'AUTH0_CLIENT_SECRET', GOOGLE_CLIENT_ID: 'GOOGLE_CLIENT_ID',
+          AWS_ACCESS_KEY_ID: 'AWS_ACCESS_KEY_ID', AWS_SECRET_ACCESS_KEY: 'AWS_SECRET_ACCESS_KEY',
+        },
+      },
+      'ov-db': { remoteKey: 'prod/ov/db', properties: { password: 'password' } },
+    },
   },
   gitops: GITOPS,
 } satisfies EnvironmentInput;
@@ -126,6 +162,7 @@ const demo = {
     aapbHost: 'https://demo.aapb.wgbh-mla.org',
     esIndex: 'ov-demo',
     s3Bucket: 'dev.media.openvault.wgbh.org',
+    cookieConsent: false,
   },
   jobs: { updateIndex: production.jobs.updateIndex },
   externalSecrets: undefined,

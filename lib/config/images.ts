@@ -10,6 +10,22 @@ export interface RunAs {
   readonly group: number;
 }
 
+/** One probe's budget: a check every `periodSeconds`, each given `timeoutSeconds`, acted on after `failureThreshold` failures in a row. */
+export interface ProbeBudget {
+  readonly periodSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly failureThreshold: number;
+  /** Why this budget: kept beside the numbers so nobody trims them by accident. */
+  readonly reason: string;
+}
+
+/** How long a server may take to start, to stop answering before it leaves its Service, and before it is restarted. */
+export interface ProbeBudgets {
+  readonly startup: ProbeBudget;
+  readonly readiness: ProbeBudget;
+  readonly liveness: ProbeBudget;
+}
+
 export interface ImageFacts {
   /** Name of its Deployment/StatefulSet, Service, ConfigMap and ServiceAccount. */
   readonly name: string;
@@ -17,7 +33,15 @@ export interface ImageFacts {
   /** Port the process listens on. */
   readonly port: number;
   readonly runAs: RunAs;
+  /** The budgets of its server's probes. */
+  readonly probes: ProbeBudgets;
 }
+
+/** What both web servers are allowed once started: out of the Service after 30 s of failed checks, restarted after a minute. */
+const WEB_RUNNING = {
+  readiness: { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3, reason: 'one slow answer (a busy worker, a pause) keeps the pod in its Service; three in a row take it out' },
+  liveness: { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3, reason: 'restarted only after a minute of refusing connections on its port, well after it left its Service' },
+} as const;
 
 export const FRONTEND = {
   name: 'ov-frontend',
@@ -29,6 +53,10 @@ export const FRONTEND = {
   // The image's own user `remix` (Dockerfile: adduser --system --uid 1001 remix), with group `remix` (1001), which owns /app.
   runAs: { user: 1001, group: 1001 },
   home: '/home/remix',
+  probes: {
+    startup: { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30, reason: 'up to 2.5 minutes: the Node server loads its build on 50m of CPU request, slow on a busy node' },
+    ...WEB_RUNNING,
+  },
 } as const satisfies ImageFacts & { healthPath: string; home: string };
 
 export const BACKEND = {
@@ -41,6 +69,10 @@ export const BACKEND = {
   // Dockerfile sets no USER; its files are world-readable, so any non-root uid runs it: one above 10000, clear
   // of the range a node's own accounts are given (kube-score's container-security-context-user-group-id).
   runAs: { user: 10001, group: 10001 },
+  probes: {
+    startup: { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30, reason: 'up to 2.5 minutes: deploy.sh runs collectstatic against S3 before gunicorn listens' },
+    ...WEB_RUNNING,
+  },
 } as const satisfies ImageFacts & { healthPath: string };
 
 /** What one release of ov-frontend reads and how it starts. */
@@ -55,7 +87,7 @@ export interface FrontendRelease {
 
 // Read by the server itself (PORT) and by npm (its update check), whatever the release.
 const FRONTEND_RUNTIME = ['PORT', 'NPM_CONFIG_UPDATE_NOTIFIER'];
-const FRONTEND_RELEASES: Readonly<Record<string, FrontendRelease>> = {
+export const FRONTEND_RELEASES: Readonly<Record<string, FrontendRelease>> = {
   // Dockerfile CMD remix-serve build/server/index.js; app/ reads five variables, the index names are fixed.
   // app/classes/search-ui.tsx and app/components/OVResults.tsx name the indexes.
   'v1.1.0': {
@@ -87,7 +119,7 @@ const BACKEND_SETTINGS = [
   ...BACKEND_RUNTIME,
 ];
 const WITH_ES_INDEX: BackendRelease = { reads: [...BACKEND_SETTINGS, 'ES_INDEX'] };
-const BACKEND_RELEASES: Readonly<Record<string, BackendRelease>> = {
+export const BACKEND_RELEASES: Readonly<Record<string, BackendRelease>> = {
   // ov_wag/settings/base.py: WAGTAILSEARCH_BACKENDS 'INDEX': 'wagtail'
   'v1.1.0': { reads: BACKEND_SETTINGS, fixed: { ES_INDEX: 'wagtail' } },
   // ov_wag/settings/base.py: 'INDEX': os.environ.get('ES_INDEX', 'wagtail'); the settings are the same to v1.1.3.
@@ -96,28 +128,65 @@ const BACKEND_RELEASES: Readonly<Record<string, BackendRelease>> = {
   'v1.1.3': WITH_ES_INDEX,
 };
 
-/** The newest releases, which branch and pull-request builds (`main`, `pr-<n>`) are taken to behave like. */
-export const NEWEST = { frontend: 'v1.2.0', backend: 'v1.1.3' } as const;
-
-/** The facts of a frontend tag: a known release's own, else the newest release's. */
-export function frontendRelease(tag: string): FrontendRelease {
-  return FRONTEND_RELEASES[tag] ?? FRONTEND_RELEASES[NEWEST.frontend];
-}
-
-/** The facts of a backend tag: a known release's own, else the newest release's. */
-export function backendRelease(tag: string): BackendRelease {
-  return BACKEND_RELEASES[tag] ?? BACKEND_RELEASES[NEWEST.backend];
-}
+/** The declared releases of each train, oldest first as their facts are listed: what `npm run release` may pin besides builds. */
+export const DECLARED_RELEASES = { frontend: Object.keys(FRONTEND_RELEASES), backend: Object.keys(BACKEND_RELEASES) } as const;
 
 /**
- * The backend's start, as docker_entrypoints/deploy.sh runs it (the same at v1.1.0 to v1.1.3), with the
- * worker count an environment chooses in place of its fixed `--workers 4`.
+ * Tags that move: WGBH-MLA/.github .github/workflows/build.yml pushes the branch (`main`) and `pr-<n>` at every
+ * commit. Each is declared here as following a named release, whose facts it is taken to have; any other tag
+ * must be a release declared above. `pr-<n>` stands for every pull request number.
+ */
+export const MOVING_TAGS = {
+  frontend: { main: 'v1.2.0', 'pr-<n>': 'v1.2.0' },
+  backend: { main: 'v1.1.3', 'pr-<n>': 'v1.1.3' },
+} as const satisfies Record<'frontend' | 'backend', Readonly<Record<string, string>>>;
+
+export type Tier = keyof typeof MOVING_TAGS;
+
+const RELEASES_OF = { frontend: FRONTEND_RELEASES, backend: BACKEND_RELEASES } as const;
+
+/** The declared name a tag matches: itself, or `pr-<n>` for a pull request's build. */
+const movingName = (tag: string) => (/^pr-[1-9]\d*$/.test(tag) ? 'pr-<n>' : tag);
+
+/** What a tag is: a declared release, or a moving tag and the release it follows; undefined when undeclared. */
+export function tagFacts(tier: Tier, tag: string): { readonly release: string; readonly moving: boolean } | undefined {
+  if (Object.hasOwn(RELEASES_OF[tier], tag)) return { release: tag, moving: false };
+  const follows = (MOVING_TAGS[tier] as Readonly<Record<string, string>>)[movingName(tag)];
+  return follows === undefined ? undefined : { release: follows, moving: true };
+}
+
+/** Why a tag cannot be deployed (its facts are not declared), in one line; undefined when it can. */
+export function undeclaredTag(tier: Tier, tag: string): string | undefined {
+  if (tagFacts(tier, tag)) return undefined;
+  const image = tier === 'frontend' ? FRONTEND.name : BACKEND.name;
+  const known = [...Object.keys(RELEASES_OF[tier]), ...Object.keys(MOVING_TAGS[tier])].join(', ');
+  return `is not a tag of ${image} that lib/config/images.ts declares (${known}): add its facts to ${tier.toUpperCase()}_RELEASES there, or declare it in MOVING_TAGS.${tier} with the release it follows`;
+}
+
+function declared<T>(tier: Tier, tag: string): T {
+  const facts = tagFacts(tier, tag);
+  if (!facts) throw new Error(`${tier} tag ${tag} ${undeclaredTag(tier, tag)}`);
+  return RELEASES_OF[tier][facts.release] as T;
+}
+
+/** The facts of a declared frontend tag (a release, or the release a moving tag follows). */
+export const frontendRelease = (tag: string): FrontendRelease => declared('frontend', tag);
+
+/** The facts of a declared backend tag (a release, or the release a moving tag follows). */
+export const backendRelease = (tag: string): BackendRelease => declared('backend', tag);
+
+/**
+ * The backend's start, as docker_entrypoints/deploy.sh runs it (the same at v1.1.0 to v1.1.3): `collectstatic`,
+ * then gunicorn whether or not it succeeded (the script has no `set -e` and no `&&`, so a bucket that is missing
+ * or unreachable does not keep the server down), with the worker count an environment chooses in place of its
+ * fixed `--workers 4`, and `exec` so that SIGTERM reaches gunicorn rather than the shell. An environment that
+ * shares another's bucket skips `collectstatic`, so that it never overwrites the other's static files.
  */
 export const BACKEND_DEFAULT_WORKERS = 4;
-export function backendStart(workers: number): string[] {
+export function backendStart(workers: number, collectStatic = true): string[] {
   return [
     'sh', '-c',
-    `cd /app && python3 manage.py collectstatic --noinput && exec gunicorn ov_wag.wsgi:application -b 0.0.0.0:${BACKEND.port} --workers ${workers} --forwarded-allow-ips '*' --access-logfile - --error-logfile -`,
+    `cd /app; ${collectStatic ? 'python3 manage.py collectstatic --noinput; ' : ''}exec gunicorn ov_wag.wsgi:application -b 0.0.0.0:${BACKEND.port} --workers ${workers} --forwarded-allow-ips '*' --access-logfile - --error-logfile -`,
   ];
 }
 
@@ -128,6 +197,11 @@ export const DATABASE = {
   port: 5432,
   // `postgres` in the alpine image.
   runAs: { user: 70, group: 70 },
+  probes: {
+    startup: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60, reason: 'up to 10 minutes: crash recovery after an unclean stop replays the WAL before pg_isready answers' },
+    readiness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, reason: 'pg_isready failing three times in a row takes the database out of its Service' },
+    liveness: { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6, reason: 'restarted only after two minutes of a closed port, never on a slow query' },
+  },
 } as const satisfies ImageFacts & { tag: string };
 
 /** The name of the container port every HTTP tier serves on, which Services target. */

@@ -32,7 +32,14 @@ export const previewName = (p: Preview) => `${p.repo}-pr-${p.number}`;
 /** Pods per web tier of a preview: two, as in the demo, so that a node drain never takes a preview down. */
 export const PREVIEW_REPLICAS = 2;
 
-/** The preview's own resources are derived from its name: host, search index, bucket. */
+/**
+ * The preview's own resources are derived from its name: host and search index. Its media are the demo's: its
+ * database is a copy of the demo's, whose pages point into the demo's bucket, so it uses that bucket (as the
+ * deployers' previews share the dev bucket, ov-deploy dev/ov-stage.yaml), without `collectstatic`, so that it never
+ * overwrites the demo's static files. The pinned release reads only the bucket's name and region
+ * (ov-wag ov_wag/settings/production.py at v1.1.3: the static files' location `static` is fixed), so a bucket or a
+ * prefix of its own would need a bucket made by hand or settings code mounted into the image.
+ */
 export function previewEnvironment(demo: Environment, preview: Preview): EnvironmentInput {
   const name = previewName(preview);
   const tier = PREVIEW_REPOS[preview.repo];
@@ -44,7 +51,10 @@ export function previewEnvironment(demo: Environment, preview: Preview): Environ
     stage: 'preview',
     host: `${name}.${demo.host}`,
     frontend: { tag: tier === 'frontend' ? `pr-${preview.number}` : demo.frontend.tag, replicas: PREVIEW_REPLICAS, resources: demo.frontend.resources },
-    backend: { tag: tier === 'backend' ? `pr-${preview.number}` : demo.backend.tag, replicas: PREVIEW_REPLICAS, resources: demo.backend.resources, workers: demo.backend.workers },
+    backend: {
+      tag: tier === 'backend' ? `pr-${preview.number}` : demo.backend.tag, replicas: PREVIEW_REPLICAS, resources: demo.backend.resources, workers: demo.backend.workers,
+      collectStatic: false,
+    },
     database: {
       mode: 'statefulset',
       storage: '2Gi',
@@ -58,7 +68,7 @@ export function previewEnvironment(demo: Environment, preview: Preview): Environ
       seedFrom: { instance: placementOf(demo).instance },
     },
     ingress,
-    site: { ...demo.site, esIndex: name, s3Bucket: `${name}.${demo.site.s3Bucket}` },
+    site: { ...demo.site, esIndex: name },
     jobs: { updateIndex: demo.jobs.updateIndex },
     externalSecrets: undefined,
   };

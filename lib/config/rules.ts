@@ -4,6 +4,7 @@
  * the check run at synth.
  */
 import { z } from 'zod';
+import { TIME_ZONES } from './time-zones';
 
 // A synth parses each environment once: compiling zod's parsers for speed (its default) costs more than it saves.
 z.config({ jitless: true });
@@ -24,9 +25,77 @@ export const dnsSubdomain = z.string().refine(isDnsSubdomain, {
   message: 'must be a DNS subdomain: lowercase labels of letters, digits and "-" joined by ".", at most 253 characters',
 });
 
-/** A host name an Ingress rule takes: a subdomain with at least one dot, no scheme, port or wildcard. */
-export const hostName = z.string().refine((v) => v.includes('.') && isDnsSubdomain(v), {
-  message: 'must be a host name like openvault.wgbh.org (lowercase, no scheme, no port)',
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * A host name as an Ingress rule, a certificate and DNS take it: a DNS subdomain (kubernetes
+ * pkg/apis/networking/validation validateIngressRules: IsDNS1123Subdomain, "must be a DNS name, not an IP
+ * address"), with at least one dot, and a top-level label that is not all digits (RFC 1123 2.1, RFC 3696 2:
+ * such a name would be read as an address). No scheme, port or wildcard.
+ */
+export const hostName = z.string().refine((v) => v.includes('.') && isDnsSubdomain(v) && !IPV4.test(v) && !/^\d+$/.test(v.slice(v.lastIndexOf('.') + 1)), {
+  message: 'must be a host name like openvault.wgbh.org (lowercase, no scheme, no port, not an IP address, a top-level label not all digits)',
+});
+
+// Label keys and values as the API server checks them (apimachinery pkg/api/validate/content/kube.go IsLabelKey,
+// IsLabelValue): a name of at most 63 alphanumerics, "-", "_" and ".", starting and ending alphanumeric; a key may
+// have a DNS subdomain prefix and "/"; a value may be empty.
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+export function isLabelKey(key: string): boolean {
+  const parts = key.split('/');
+  if (parts.length > 2) return false;
+  const name = parts.at(-1) ?? '';
+  const prefixOk = parts.length === 1 || (parts[0] !== '' && isDnsSubdomain(parts[0]));
+  return prefixOk && name.length <= 63 && LABEL_NAME.test(name);
+}
+
+export function isLabelValue(value: string): boolean {
+  return value === '' || (value.length <= 63 && LABEL_NAME.test(value));
+}
+
+/** Labels, or a selector's matchLabels: at least one, each key and value as the API server takes them. */
+export const labelMap = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
+  if (Object.keys(labels).length === 0) ctx.addIssue({ code: 'custom', message: 'must name at least one label' });
+  for (const [key, value] of Object.entries(labels)) {
+    if (!isLabelKey(key)) ctx.addIssue({ code: 'custom', message: `label key ${JSON.stringify(key)} must be a name of at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit, with an optional DNS subdomain prefix and "/"` });
+    if (!isLabelValue(value)) ctx.addIssue({ code: 'custom', message: `label value ${JSON.stringify(value)} of ${JSON.stringify(key)} must be empty or at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit` });
+  }
+});
+
+/**
+ * An S3 bucket name by AWS's general purpose bucket naming rules (Amazon S3 User Guide, "General purpose bucket
+ * naming rules"): 3 to 63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, no
+ * "..", not an IP address, none of the reserved prefixes and suffixes.
+ */
+const S3_RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
+const S3_RESERVED_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'];
+export const s3Bucket = z.string().refine(
+  (v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) && !v.includes('..') && !IPV4.test(v)
+    && !S3_RESERVED_PREFIXES.some((p) => v.startsWith(p)) && !S3_RESERVED_SUFFIXES.some((x) => v.endsWith(x)),
+  { message: `must be an S3 bucket name: 3 to 63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, no "..", not an IP address, not starting with ${S3_RESERVED_PREFIXES.join(', ')} or ending with ${S3_RESERVED_SUFFIXES.join(', ')}` },
+);
+
+/** The longest index name Elasticsearch takes, in UTF-8 bytes. */
+export const ES_INDEX_MAX_BYTES = 255;
+
+/**
+ * Why `name` is not an Elasticsearch index name (MetadataCreateIndexService.validateIndexOrAliasName and the create
+ * index API's documented rules): lowercase only; none of \\ / * ? " < > | space , # :; not starting with -, _ or +
+ * (nor ".", which is reserved for hidden and system indexes); not "." or ".."; at most 255 bytes.
+ */
+export function esIndexProblem(name: string, maxBytes = ES_INDEX_MAX_BYTES): string | undefined {
+  if (name === '' || name === '.' || name === '..') return 'must not be empty, "." or ".."';
+  if (name.toLowerCase() !== name) return 'must be lowercase';
+  if (/[\\/*?"<>| ,#:]/.test(name)) return 'must not contain \\ / * ? " < > | , # : or a space';
+  if (/^[-_+.]/.test(name)) return 'must not start with -, _, + or .';
+  if (Buffer.byteLength(name, 'utf8') > maxBytes) return `must be at most ${maxBytes} bytes in UTF-8`;
+  return undefined;
+}
+
+export const esIndex = z.string().superRefine((v, ctx) => {
+  const problem = esIndexProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: `must be an Elasticsearch index name: ${problem}` });
 });
 
 export const port = z.number().int().min(1).max(65535);
@@ -58,17 +127,45 @@ export const imageTag = z.string().superRefine((v, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+// An image reference by the distribution grammar (github.com/distribution/reference v0.6.0 regexp.go), which
+// container runtimes parse: [domain[:port]/]path[:tag][@digest], the repository path at most 255 characters.
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
+const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+const REFERENCE = new RegExp(`^(${NAME})(?::([\\w][\\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$`);
+const REPOSITORY_MAX = 255;
+
+/**
+ * The repository path a runtime resolves a name to (splitDockerDomain in normalize.go): the first component is a
+ * registry when it has "." or ":", is `localhost` or has capitals; otherwise Docker Hub, whose one-component names
+ * are under `library/`.
+ */
+function repositoryPath(name: string): string {
+  const i = name.indexOf('/');
+  const first = i < 0 ? '' : name.slice(0, i);
+  const registry = i >= 0 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first);
+  const rest = registry ? name.slice(i + 1) : name;
+  const hub = !registry || first === 'docker.io' || first === 'index.docker.io';
+  return hub && !rest.includes('/') ? `library/${rest}` : rest;
+}
+
+/** Why `ref` is not a pinned image reference (a tag other than `latest`, or a sha256 digest), or undefined. */
+export function imageProblem(ref: string): string | undefined {
+  const m = REFERENCE.exec(ref);
+  if (!m) return 'must be an image reference [registry[:port]/]repository[:tag][@digest] (lowercase repository path components joined by ".", "_", "__" or "-")';
+  const [, name, tag, digest] = m;
+  if (repositoryPath(name).length > REPOSITORY_MAX) return `must have a repository path of at most ${REPOSITORY_MAX} characters`;
+  if (digest !== undefined) return /^sha256:[0-9a-f]{64}$/.test(digest) ? undefined : 'must have a sha256 digest of 64 lowercase hex digits';
+  if (tag === undefined) return 'must be pinned: a tag or a digest (no tag means "latest")';
+  const problem = tagProblem(tag);
+  return problem ? `tag ${problem}` : undefined;
+}
+
 /** `repository:tag` or `repository@sha256:…`: pinned, so a rollout runs what was reviewed. */
 export const pinnedImage = z.string().superRefine((v, ctx) => {
-  const digest = /^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$/.test(v);
-  const m = /^([a-z0-9][a-z0-9._/-]*(?::[0-9]+)?(?:\/[a-z0-9._-]+)*):([^:/@]+)$/.exec(v);
-  if (digest) return;
-  if (!m) {
-    ctx.addIssue({ code: 'custom', message: 'must be a pinned image reference, repository:tag or repository@sha256:digest' });
-    return;
-  }
-  const problem = tagProblem(m[2]);
-  if (problem) ctx.addIssue({ code: 'custom', message: `tag ${problem}` });
+  const problem = imageProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 // Quantities (k8s.io/apimachinery/pkg/api/resource): a decimal number with a binary or decimal suffix, or an exponent.
@@ -155,36 +252,45 @@ export const cronSchedule = z.string().superRefine((v, ctx) => {
   });
 });
 
-/** An IANA time zone, as CronJob `timeZone` takes it; case counts (the controller loads it by file name). */
-let canonicalZones: ReadonlySet<string> | undefined;
-
-export const timeZone = z.string().superRefine((v, ctx) => {
-  // The canonical names are a cheap list to ask for; only another name needs a formatter, which loads ICU's zone data.
-  canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
-  if (canonicalZones.has(v)) return;
-  let resolved: string | undefined;
-  try {
-    resolved = new Intl.DateTimeFormat('en-US', { timeZone: v }).resolvedOptions().timeZone;
-  } catch {
-    resolved = undefined;
-  }
-  if (resolved === undefined || (resolved !== v && resolved.toLowerCase() === v.toLowerCase())) {
-    ctx.addIssue({ code: 'custom', message: 'must be an IANA time zone like America/New_York' });
-  }
+/**
+ * A time zone as a CronJob's `timeZone` takes it: the API server and the CronJob controller load it with Go's
+ * time.LoadLocation (kubernetes pkg/apis/batch/validation validateTimeZone), so it is a name of the tz database
+ * Go ships, case and all; ICU's own aliases (PST, US/Pacific-New) are not.
+ */
+export const timeZone = z.string().refine((v) => TIME_ZONES.has(v), {
+  message: 'must be a name of the IANA tz database like America/New_York (see lib/config/time-zones.ts)',
 });
 
-/** An absolute http(s) URL with a host: what the images pass to their HTTP clients. */
-export const httpUrl = z.string().superRefine((v, ctx) => {
-  let url: URL | undefined;
+function parsedUrl(v: string): URL | undefined {
   try {
-    url = /\s/.test(v) ? undefined : new URL(v);
+    return /\s/.test(v) ? undefined : new URL(v);
   } catch {
-    url = undefined;
+    return undefined;
   }
+}
+
+/**
+ * An absolute http(s) URL with a host: what the images pass to their HTTP clients. It lands in a ConfigMap, which
+ * anyone who may read the namespace reads: credentials in it (user:password@) are refused, they belong in a Secret.
+ */
+export const httpUrl = z.string().superRefine((v, ctx) => {
+  const url = parsedUrl(v);
   if (!url || !['http:', 'https:'].includes(url.protocol) || url.hostname === '') {
     ctx.addIssue({ code: 'custom', message: 'must be an absolute http or https URL like https://example.org' });
+  } else if (url.username !== '' || url.password !== '') {
+    ctx.addIssue({ code: 'custom', message: 'must not hold credentials (user:password@): it lands in a ConfigMap; they belong in a Secret' });
   }
 });
+
+/**
+ * The endpoint a URL names, for deciding whether two are one: scheme, host (lowercase, IDNA), port (the
+ * scheme's default dropped) and path without trailing slashes, as WHATWG URL parsing normalises them.
+ */
+export function normalizedUrl(v: string): string {
+  const url = parsedUrl(v);
+  if (!url) return v;
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+}
 
 /** A git repository URL as Argo CD takes it: https, or scp-like ssh (git@host:path). */
 export const gitUrl = z.string().refine((v) => /^git@[a-z0-9.-]+:[^\s]+$/.test(v) || httpUrl.safeParse(v).success, {

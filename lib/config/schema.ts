@@ -4,9 +4,10 @@
  * Defaults are filled in by the parse; the chart reads the parsed form.
  */
 import { z } from 'zod';
+import { pageIndex } from './images';
 import {
-  bodySize, cidr, cidrStrictlyWithin, cpu, cronSchedule, dnsLabel, dnsSubdomain, ephemeralStorage, gitUrl, goDuration, hostName,
-  httpUrl, imageTag, memory, nonBlank, pinnedImage, port, quantityValue, storage, timeZone,
+  bodySize, cidr, cidrStrictlyWithin, cpu, cronSchedule, dnsLabel, dnsSubdomain, ephemeralStorage, ES_INDEX_MAX_BYTES, esIndex, esIndexProblem, gitUrl,
+  goDuration, hostName, httpUrl, imageTag, labelMap, memory, nonBlank, pinnedImage, port, quantityValue, s3Bucket, storage, timeZone,
 } from './rules';
 
 /** Most pods of one web tier: beyond this a typo (500 for 5) is more likely than a need. */
@@ -71,12 +72,22 @@ const backendTier = z
     ...webTierFields,
     /** gunicorn worker processes per pod, passed on its command line. @default the image's own (4) */
     workers: z.number().int().min(1).max(32).optional(),
+    /**
+     * Upload the image's static files to the bucket at each start (deploy.sh's `collectstatic`). An environment
+     * that shares the bucket of another sets false: it serves that one's static files and never overwrites them.
+     * @default true
+     */
+    collectStatic: z.boolean().default(true),
   })
   .strict()
   .superRefine(oneScale);
 
+/** A key of a Secret's data (the API server's IsConfigMapKey): letters, digits, "-", "_" and ".", at most 253. */
+const secretKeyName = z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, { message: 'must be a Secret key: letters, digits, "-", "_" or ".", at most 253' })
+  .refine((k) => k !== '.' && k !== '..' && !k.startsWith('..'), { message: 'must be a Secret key: not ".", ".." or starting with ".."' });
+
 /** A key of a Secret in the namespace. */
-export const secretKeyRef = z.object({ name: dnsSubdomain, key: z.string().regex(/^[-._a-zA-Z0-9]+$/, { message: 'must be a Secret key: letters, digits, "-", "_" or "."' }) }).strict();
+export const secretKeyRef = z.object({ name: dnsSubdomain, key: secretKeyName }).strict();
 
 /** A PostgreSQL identifier the images pass unquoted. */
 const pgName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a lowercase PostgreSQL name: letters, digits and "_", at most 63' });
@@ -123,7 +134,7 @@ const externalDatabase = z
     /** Who the NetworkPolicies let the backend and its jobs reach: its pods (namespace defaults to this one), or a CIDR. */
     peer: z.union(
       [
-        z.object({ podLabels: z.record(z.string(), z.string()).refine((l) => Object.keys(l).length > 0, { message: 'must name at least one label' }), namespace: dnsLabel.optional() }).strict(),
+        z.object({ podLabels: labelMap, namespace: dnsLabel.optional() }).strict(),
         z.object({ cidr }).strict(),
       ],
       { error: 'must be { podLabels, namespace? } (pods in the cluster) or { cidr } (addresses outside it)' },
@@ -140,7 +151,7 @@ const tls = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('off') }).strict(),
 ]);
 
-const labels = z.record(z.string(), z.string());
+const labels = labelMap;
 
 /** The ingress controller that serves the Ingress: its class, and where its pods run (for the NetworkPolicies). */
 const controller = z.discriminatedUnion('kind', [
@@ -183,12 +194,13 @@ const egressCidr = z
     });
   });
 
-/** An Elasticsearch index name (its create-index rules): lowercase, no `\/*?"<>| ,#:`, not starting with `-_+`. */
-export const esIndex = z.string().regex(/^(?![-_+.])[^A-Z\\/*?"<>| ,#:]{1,255}$/, { message: 'must be an Elasticsearch index name: lowercase, no spaces or \\/*?"<>|,#:, not starting with -, _, + or .' });
-
-/** An S3 bucket name (AWS naming rules): 3 to 63 lowercase letters, digits, "." and "-", not an IP address. */
-const s3Bucket = z.string().refine((v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) && !/\.\.|\.-|-\./.test(v) && !/^\d+\.\d+\.\d+\.\d+$/.test(v), {
-  message: 'must be an S3 bucket name: 3 to 63 lowercase letters, digits, "." and "-"',
+/**
+ * The backend's own index: an index name whose page index (`<index>__wagtailcore_page`, which the frontend
+ * searches) is one too.
+ */
+const ownIndex = z.string().superRefine((v, ctx) => {
+  const problem = esIndexProblem(v, ES_INDEX_MAX_BYTES - Buffer.byteLength(pageIndex(''), 'utf8'));
+  if (problem) ctx.addIssue({ code: 'custom', message: `must be an Elasticsearch index name whose page index ${pageIndex('<index>')} is one too: ${problem}` });
 });
 
 /** Settings of the site that the images read from their environment. */
@@ -199,15 +211,16 @@ const site = z
     organUrl: httpUrl,
     /** Elasticsearch: one endpoint, this environment's own index on it. */
     esUrl: httpUrl,
-    esIndex,
+    esIndex: ownIndex,
     /** The GBH series index the frontend searches. */
     gbhIndex: esIndex,
     esUser: nonBlank,
-    /** Cookie consent banner id. @default unset */
-    cookieConsentId: nonBlank.optional(),
+    /**
+     * Show the cookie-consent banner: the frontend then reads COOKIE_CONSENT_ID from its Secret (`ov-frontend`),
+     * which the operators or the store provide. @default false
+     */
+    cookieConsent: z.boolean().default(false),
     auth0Url: httpUrl,
-    auth0ClientId: nonBlank,
-    googleClientId: nonBlank,
     /** Media and static files bucket. */
     s3Bucket,
     s3Region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'must be an AWS region like us-east-1' }),
@@ -226,6 +239,16 @@ const jobs = z
   })
   .strict();
 
+/** One Secret filled from the store: the store's secret that holds it, and which property holds each key. */
+const storeSecret = z
+  .object({
+    /** The secret in the store (a JSON secret in AWS Secrets Manager), e.g. `prod/ov/backend`. */
+    remoteKey: nonBlank,
+    /** Per key of the Kubernetes Secret, the property of the store's secret that holds its value. */
+    properties: z.record(secretKeyName, nonBlank),
+  })
+  .strict();
+
 /** Fill the workloads' Secrets from a secret store through the External Secrets Operator. */
 const externalSecrets = z
   .object({
@@ -233,15 +256,16 @@ const externalSecrets = z
     storeName: dnsSubdomain,
     /** How often the operator re-reads the store. */
     refreshInterval: goDuration.default('1h'),
-    /** Remote key (a JSON secret in the store) per Secret name; each Secret key is a property of it. */
-    remoteKeys: z.record(z.string(), nonBlank),
+    /** Per Secret the workloads read (by name), where its keys are in the store: every key explicit. */
+    secrets: z.record(z.string(), storeSecret),
   })
   .strict();
 
 /** Where Argo CD reads this repository, and where its Application lives. */
 const gitops = z
   .object({
-    repoURL: gitUrl,
+    /** The repository that holds this dist/, set by the operators who adopt it. @default unset: no Argo CD objects are rendered */
+    repoURL: gitUrl.optional(),
     targetRevision: nonBlank,
     project: dnsSubdomain.default('default'),
     /** Argo CD's own namespace, where Applications live. */

@@ -52,7 +52,6 @@ export function frontend(env: Environment): TierSettings {
     // The pages the backend indexes, in the index the backend writes (ES_INDEX below).
     ES_OV_INDEX: pageIndex(s.esIndex),
     GBH_INDEX: s.gbhIndex,
-    COOKIE_CONSENT_ID: s.cookieConsentId,
     // No update check: it writes under $HOME and calls the registry, which the NetworkPolicy blocks.
     NPM_CONFIG_UPDATE_NOTIFIER: 'false',
   });
@@ -91,8 +90,6 @@ export function backend(env: Environment): TierSettings {
     ES_USER: s.esUser,
     ES_VERIFY_CERTS: 'true',
     AUTH0_URL: s.auth0Url,
-    AUTH0_CLIENT_ID: s.auth0ClientId,
-    GOOGLE_CLIENT_ID: s.googleClientId,
     AWS_STORAGE_BUCKET_NAME: s.s3Bucket,
     AWS_S3_REGION_NAME: s.s3Region,
     // The root file system is read-only: no .pyc files next to the code.

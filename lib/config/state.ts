@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { load, YAMLException } from 'js-yaml';
 import type { z } from 'zod';
 import { projectPath } from './project';
 import { ConfigError } from './types';
@@ -32,12 +33,31 @@ export function readState<T extends z.ZodType>(dir: string, file: string, schema
     throw new ConfigError(`cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   let content: unknown;
+  const json = text.replace(/^\uFEFF/, '');
   try {
-    content = JSON.parse(text.replace(/^\uFEFF/, ''));
+    content = JSON.parse(json);
   } catch (error) {
     throw new ConfigError(`${shown}: not JSON: ${(error as Error).message}`);
   }
+  const duplicate = duplicateKey(json);
+  if (duplicate) throw new ConfigError(`${shown}: line ${duplicate.line}: key ${duplicate.key} is given twice: each key once (JSON.parse would keep the last silently)`);
   return { text, value: checkedState(shown, schema, content) };
+}
+
+/**
+ * The first key that an object of a JSON text repeats, or undefined. JSON.parse keeps the last of two silently;
+ * YAML 1.2, of which JSON is a subset, refuses them, so js-yaml finds them and where.
+ */
+function duplicateKey(json: string): { readonly key: string; readonly line: number } | undefined {
+  try {
+    load(json);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof YAMLException) || error.reason !== 'duplicated mapping key') return undefined;
+    const mark = (error as YAMLException & { mark: { position: number; line: number } }).mark;
+    const key = /^"(?:[^"\\]|\\.)*"/.exec(json.slice(mark.position))?.[0] ?? '(unknown)';
+    return { key, line: mark.line + 1 };
+  }
 }
 
 /** Where the commands read and write the state files unless --state-dir says otherwise: the project's own. */

@@ -5,8 +5,12 @@
  */
 import type { z } from 'zod';
 import { Environment, EnvironmentInput, environmentSchema } from './schema';
-import { requiredSecrets } from './secrets';
+import { storedSecrets } from './secrets';
 import { unhonoured } from './settings';
+import { frontendRelease, Tier, undeclaredTag } from './images';
+import { normalizedUrl } from './rules';
+
+const TIERS: readonly Tier[] = ['frontend', 'backend'];
 
 export * from './schema';
 
@@ -47,15 +51,36 @@ function semanticProblems(env: Environment): string[] {
   const problems: string[] = [];
   const bad = (field: string, value: unknown, allowed: string) => problems.push(`${env.namespace}: ${field} ${shown(value)}: ${allowed}`);
   if (env.ingress.adminHost === env.host) bad('ingress.adminHost', env.ingress.adminHost, 'must differ from host');
+  // The facts of a tag must be declared before anything is derived from them.
+  const undeclared = TIERS.flatMap((tier) => {
+    const problem = undeclaredTag(tier, env[tier].tag);
+    return problem ? [`${env.namespace}: ${tier}.tag ${shown(env[tier].tag)} ${problem}`] : [];
+  });
+  if (undeclared.length > 0) return undeclared;
+  // The banner's id comes from the frontend's Secret: only a release that reads it can show the banner.
+  if (env.site.cookieConsent && !frontendRelease(env.frontend.tag).reads.includes('COOKIE_CONSENT_ID')) {
+    bad('frontend.tag', env.frontend.tag, 'cannot honour site.cookieConsent: that release reads no COOKIE_CONSENT_ID (see lib/config/images.ts); pin a release that reads it');
+  }
   for (const u of unhonoured(env)) {
     const instead = u.builtIn === undefined ? 'has no such setting' : `has "${u.builtIn}" built in`;
     bad(`${u.tier}.tag`, u.tag, `cannot honour ${u.variable}=${shown(u.wanted)}: that release reads no ${u.variable} and ${instead} (see lib/config/images.ts); pin a release that reads it`);
   }
   const store = env.externalSecrets;
   if (store) {
-    const names = requiredSecrets(env).map((s) => s.name);
-    for (const name of names) {
-      if (!store.remoteKeys[name]) problems.push(`${env.namespace}: externalSecrets.remoteKeys has no entry for Secret "${name}": it needs one for each of ${names.join(', ')}`);
+    const needed = storedSecrets(env);
+    const names = needed.map((s) => s.name);
+    for (const { name, keys } of needed) {
+      const entry = store.secrets[name];
+      if (!entry) {
+        problems.push(`${env.namespace}: externalSecrets.secrets has no entry for Secret "${name}": it needs one for each of ${names.join(', ')}`);
+        continue;
+      }
+      const declared = Object.keys(entry.properties);
+      for (const key of keys.filter((k) => !declared.includes(k))) bad(`externalSecrets.secrets.${name}.properties.${key}`, undefined, `Secret "${name}" needs a property for each of ${keys.join(', ')}`);
+      for (const key of declared.filter((k) => !keys.includes(k))) bad(`externalSecrets.secrets.${name}.properties.${key}`, entry.properties[key], `no workload reads key "${key}" of Secret "${name}": it holds ${keys.join(', ')}`);
+    }
+    for (const name of Object.keys(store.secrets).filter((n) => !names.includes(n))) {
+      bad(`externalSecrets.secrets.${name}`, store.secrets[name].remoteKey, `no workload reads a Secret "${name}": the store fills ${names.join(', ')}`);
     }
   }
   return problems;
@@ -130,16 +155,17 @@ export function siteUrl(env: Environment, host: string): string {
 
 /**
  * What no two environments may share: a namespace (one would replace the other's file), a host, an
- * Elasticsearch index on one endpoint (one's `update_index` would rebuild the other's), a media bucket
- * (one's `collectstatic` would overwrite the other's files).
+ * Elasticsearch index on one endpoint (one's `update_index` would rebuild the other's), the bucket its
+ * static files are collected into (one's `collectstatic` would overwrite the other's files).
  */
 function sharedResources(env: Environment): ReadonlyArray<readonly [string, string]> {
   return [
     // A preview shares the demo's namespace under an instance of its own.
     sharesNamespace(env) ? ['instance', `${placementOf(env).instance} in ${env.namespace}`] : ['namespace', env.namespace],
     ...publicHosts(env).map((h) => ['host', h] as const),
-    ['search index', `${env.site.esIndex} on ${env.site.esUrl}`],
-    ['S3 bucket', env.site.s3Bucket],
+    // One Elasticsearch however its URL is written (case, default port, trailing slash).
+    ['search index', `${env.site.esIndex} on ${normalizedUrl(env.site.esUrl)}`],
+    ...(env.backend.collectStatic ? [['S3 bucket', env.site.s3Bucket] as const] : []),
   ];
 }
 
@@ -154,6 +180,13 @@ export function registryProblems(envs: readonly Environment[]): string[] {
       const first = owner.get(key);
       if (first === undefined) owner.set(key, label);
       else problems.push(`${label}: shares the ${what} "${value}" with ${first}: each environment needs its own`);
+    }
+  });
+  // An environment that does not collect static files serves those another collects into its bucket.
+  const collected = new Set(envs.filter((e) => e.backend.collectStatic).map((e) => e.site.s3Bucket));
+  envs.forEach((env, i) => {
+    if (!env.backend.collectStatic && !collected.has(env.site.s3Bucket)) {
+      problems.push(`${placementOf(env).instance} (entry ${i + 1}): backend.collectStatic false on the S3 bucket "${env.site.s3Bucket}": no environment collects static files into it; share the bucket of one that does`);
     }
   });
   return problems;

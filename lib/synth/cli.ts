@@ -9,7 +9,7 @@ import { projectPath } from '../config/project';
 import { Environment, placementOf, sharesNamespace } from '../config/types';
 import { formatSummary, SummaryRow } from '../report/summary';
 import { EXIT, fail, Io, parseOptions } from './exit';
-import { manifestPath, Rendered, renderAll, renderEnvironment } from './render';
+import { adoptedGitOps, manifestPath, NO_GITOPS_NOTICE, Rendered, renderAll, renderEnvironment } from './render';
 import { writeAtomically } from './write';
 
 export { EXIT };
@@ -25,7 +25,8 @@ export const USAGE = `Usage: npm run synth -- [options]
 
 Renders the Open Vault manifests into ${DEFAULT_OUTDIR}/: for each namespace <ns>.k8s.yaml
 (kubectl apply -f), <ns>.md (topology) and argocd/<ns>.yaml (Argo CD Application); for each
-pull-request preview previews/<name>/<name>.k8s.yaml, and argocd/${PREVIEW_HOME}-previews.yaml.
+pull-request preview previews/<name>/<name>.k8s.yaml, and argocd/${PREVIEW_HOME}-previews.yaml. The Argo CD
+objects only once REPO_URL (lib/config/environments.ts) names the repository that holds this output.
 Image tags are in lib/config/releases.json (npm run release), previews in lib/config/previews.json
 (npm run preview).
 
@@ -107,6 +108,7 @@ export function synthesize(registry: Registry, request: SynthRequest, vars: Node
       bytes: Buffer.byteLength(r.yaml),
     }));
     io.stdout.write(formatSummary(rows, { color: Boolean(io.stdout.isTTY) && !vars.NO_COLOR }));
+    if (rendered.some((r) => !sharesNamespace(r.env) && !adoptedGitOps(r.env))) io.stdout.write(`${NO_GITOPS_NOTICE}\n`);
   }
 }
 

@@ -3,11 +3,12 @@
  * serialize. Nothing here touches the file system, so a failure can never leave a file half-written.
  */
 import { App, Chart } from 'cdk8s';
-import { ArgoCdApplication, manifestFile, PreviewApplicationSet, previewFile } from '../chart/argocd';
+import { AdoptedGitOps, ArgoCdApplication, manifestFile, PreviewApplicationSet, previewFile } from '../chart/argocd';
 import { OpenVault } from '../chart/open-vault';
 import { Environment, placementOf, sharesNamespace } from '../config/types';
 import { KubeObject } from '../objects/kube-object';
 import { renderTopology } from '../report/topology/page';
+import { renderWorld } from '../report/topology/world';
 import { assertValid, ValidationError, Violation } from './validate';
 import { toYaml } from './yaml';
 
@@ -33,14 +34,29 @@ export function buildObjects(env: Environment): KubeObject[] {
   return objectsOf((app) => new OpenVault(app, placementOf(env).instance, { env }));
 }
 
+/** The environment's Argo CD settings, once its repository URL is set. */
+export function adoptedGitOps(env: Environment): AdoptedGitOps | undefined {
+  const { gitops } = env;
+  return gitops.repoURL === undefined ? undefined : { ...gitops, repoURL: gitops.repoURL };
+}
+
+/** What synth says when it renders no Argo CD objects because the repository URL is not set. */
+export const NO_GITOPS_NOTICE = 'no Argo CD objects rendered: set REPO_URL in lib/config/environments.ts to the git URL of the repository that holds this dist/';
+
+function adopted(env: Environment): AdoptedGitOps {
+  const gitops = adoptedGitOps(env);
+  if (!gitops) throw new Error(`${env.namespace}: gitops.repoURL is not set`);
+  return gitops;
+}
+
 /** The environment's Argo CD Application (a namespace of the registry; previews come from the ApplicationSet). */
 export function applicationObject(env: Environment): KubeObject {
-  return objectsOf((app) => new ArgoCdApplication(app, 'argocd', { namespace: env.namespace, gitops: env.gitops }))[0];
+  return objectsOf((app) => new ArgoCdApplication(app, 'argocd', { namespace: env.namespace, gitops: adopted(env) }))[0];
 }
 
 /** The ApplicationSet of the previews in `home`'s namespace. */
 export function previewSetObject(home: Environment): KubeObject {
-  return objectsOf((app) => new PreviewApplicationSet(app, 'previews', { namespace: home.namespace, gitops: home.gitops }))[0];
+  return objectsOf((app) => new PreviewApplicationSet(app, 'previews', { namespace: home.namespace, gitops: adopted(home) }))[0];
 }
 
 /** Builds, validates (throws ValidationError) and serializes one environment. */
@@ -56,14 +72,16 @@ export function manifestPath(env: Environment): string {
 }
 
 /** The files of one rendered environment: a namespace's manifest, topology page and Application; a preview's manifest. */
-export function filesOf(r: Rendered, hasPreviews: boolean): RenderedFile[] {
+export function filesOf(r: Rendered, hasPreviews: boolean, previews: readonly Environment[] = []): RenderedFile[] {
   const { env } = r;
   if (sharesNamespace(env)) return [{ path: manifestPath(env), content: r.yaml }];
+  const outside = renderWorld([env, ...previews]);
+  const page = [{ path: manifestPath(env), content: r.yaml }, { path: `${env.namespace}.md`, content: renderTopology(env.namespace, r.objects, outside) }];
+  if (!adoptedGitOps(env)) return page;
   const gitops = [applicationObject(env), ...(hasPreviews ? [previewSetObject(env)] : [])];
   assertValid(gitops);
   return [
-    { path: manifestPath(env), content: r.yaml },
-    { path: `${env.namespace}.md`, content: renderTopology(env.namespace, r.objects) },
+    ...page,
     { path: `argocd/${env.namespace}.yaml`, content: toYaml(gitops[0]) },
     ...(hasPreviews ? [{ path: `argocd/${env.namespace}-previews.yaml`, content: toYaml(gitops[1]) }] : []),
   ];
@@ -89,7 +107,8 @@ export function renderAll(envs: readonly Environment[], previewHome: string, ren
     const r = attempt(() => render(env));
     if (r) rendered.push(r);
   }
-  const files = rendered.flatMap((r) => attempt(() => filesOf(r, !sharesNamespace(r.env) && r.env.namespace === previewHome)) ?? []);
+  const previewsIn = (ns: string) => rendered.map((r) => r.env).filter((e) => sharesNamespace(e) && e.namespace === ns);
+  const files = rendered.flatMap((r) => attempt(() => filesOf(r, !sharesNamespace(r.env) && r.env.namespace === previewHome, previewsIn(r.env.namespace))) ?? []);
   if (violations.length > 0) throw new ValidationError(violations);
   return { rendered, files };
 }

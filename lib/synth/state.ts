@@ -119,8 +119,11 @@ export function preview(argv: readonly string[], vars: NodeJS.ProcessEnv, io: Io
     if (!/^[1-9]\d{0,5}$/.test(number)) throw new ConfigError(`pull request number ${JSON.stringify(number)}: must be a whole number from 1 to 999999`);
     const wanted: Preview = { repo: repo as PreviewRepo, number: Number(number) };
     const listed = current.some((p) => previewName(p) === previewName(wanted));
-    if (action === 'add' && listed) throw new ConfigError(`preview ${previewName(wanted)} is already there`);
-    if (action === 'remove' && !listed) throw new ConfigError(`preview ${previewName(wanted)} is not there: ${current.map(previewName).join(', ') || 'there are none'}`);
+    // Already as asked (a pull request's CI calls this on every push): done, and nothing written.
+    if ((action === 'add') === listed) {
+      if (!values.quiet) io.stdout.write(`preview ${previewName(wanted)} is ${listed ? 'already there' : 'not there'}: nothing to do\n`);
+      return EXIT.ok;
+    }
     const next = action === 'add' ? [...current, wanted] : current.filter((p) => previewName(p) !== previewName(wanted));
     // Sorted by name (code units), so the file is the same whatever the order of the commands.
     next.sort((a, b) => (previewName(a) < previewName(b) ? -1 : previewName(a) > previewName(b) ? 1 : 0));

@@ -9,11 +9,11 @@ import * as path from 'node:path';
 import { loadAll } from 'js-yaml';
 import { ENVIRONMENTS, PREVIEW_HOME, STATE } from '../../lib/config/environments';
 import { MAX_PREVIEWS } from '../../lib/config/previews';
-import { main, stream } from '../../lib/synth/cli';
+import { main, stream, synthesize } from '../../lib/synth/cli';
 import { preview, release } from '../../lib/synth/state';
-import { renderEnvironment } from '../../lib/synth/render';
+import { NO_GITOPS_NOTICE, renderEnvironment } from '../../lib/synth/render';
 import { ValidationError } from '../../lib/synth/validate';
-import { tree } from '../helpers';
+import { adopted, EXAMPLE_REPO_URL, tree } from '../helpers';
 
 function capture() {
   const out: string[] = [];
@@ -41,6 +41,27 @@ function stateDir(): string {
 }
 
 describe('synth', () => {
+  test('until the repository URL is set, no Argo CD objects, and one line that says so and where to set it', () => {
+    const outdir = temp();
+    const c = capture();
+    expect(main(['--outdir', outdir], {}, c.io)).toBe(0);
+    expect(Object.keys(tree(outdir)).filter((f) => f.startsWith('argocd'))).toEqual([]);
+    expect(c.out.join('').split('\n').filter((l) => /Argo CD/.test(l))).toEqual([NO_GITOPS_NOTICE]);
+    expect(NO_GITOPS_NOTICE).toMatch(/REPO_URL in lib\/config\/environments\.ts/);
+    const quiet = capture();
+    expect(main(['--outdir', temp(), '--quiet'], {}, quiet.io)).toBe(0);
+    expect(quiet.out).toEqual([]);
+  });
+
+  test('once it is set, each namespace has its Application and the demo the previews\' ApplicationSet, syncing that URL', () => {
+    const outdir = temp();
+    const c = capture();
+    synthesize({ environments: ENVIRONMENTS.map(adopted), previews: [] }, { outdir, quiet: true }, {}, c.io);
+    const files = tree(outdir);
+    for (const env of ENVIRONMENTS) expect(files[`argocd/${env.namespace}.yaml`]).toContain(`repoURL: ${EXAMPLE_REPO_URL}`);
+    expect(files[`argocd/${PREVIEW_HOME}-previews.yaml`]).toContain(`repoURL: ${EXAMPLE_REPO_URL}`);
+  });
+
   test('a namespace that does not exist: exit 2, the valid ones named, nothing written', () => {
     const outdir = temp();
     const c = capture();
@@ -119,12 +140,34 @@ describe('release', () => {
     [['--namespace', PREVIEW_HOME, '--backend-tag', 'latest'], 'error: --backend-tag "latest": must be pinned'],
     // v1.1.0 writes the fixed index "wagtail", not the demo's own.
     [['--namespace', PREVIEW_HOME, '--backend-tag', 'v1.1.0'], 'cannot honour ES_INDEX'],
+    // A tag whose facts are not declared (v1.1.4 is no release yet) is not taken to be the newest release.
+    [['--namespace', PREVIEW_HOME, '--backend-tag', 'v1.1.4'], 'backend.tag "v1.1.4" is not a tag of ov-wag that lib/config/images.ts declares'],
+    [['--namespace', PREVIEW_HOME, '--frontend-tag', 'feature-x'], 'declare it in MOVING_TAGS.frontend'],
   ])('%j is refused with exit 2; neither the releases file nor the output changes', (args, message) => {
     const [outdir, state] = [temp(), stateDir()];
     const before = tree(state);
     const c = capture();
     expect(release([...args, '--outdir', outdir, '--state-dir', state, '--quiet'], {}, c.io)).toBe(2);
     expect(c.err.join('')).toContain(message);
+    expect(tree(state)).toEqual(before);
+    expect(fs.readdirSync(outdir)).toEqual([]);
+  });
+});
+
+describe('a state file with a key given twice', () => {
+  test.each([
+    ['releases.json', (text: string) => text.replace(/^\{\n/, `{\n  "ov-demo": { "frontend": "v1.2.0", "backend": "v1.1.0" },\n`), '"ov-demo"'],
+    ['previews.json', () => '{ "previews": [], "previews": [{ "repo": "ov-wag", "number": 1 }] }\n', '"previews"'],
+    ['previews.json', () => '{ "previews": [{ "repo": "ov-wag", "repo": "ov-frontend", "number": 1 }] }\n', '"repo"'],
+  ])('%s (%#) is refused in one line naming the key, exit 2, nothing written', (file, edit, key) => {
+    const [outdir, state] = [temp(), stateDir()];
+    const target = path.join(state, file);
+    fs.writeFileSync(target, edit(fs.readFileSync(target, 'utf8')));
+    const before = tree(state);
+    const c = capture();
+    expect(release(['--namespace', PREVIEW_HOME, '--backend-tag', 'v1.1.2', '--outdir', outdir, '--state-dir', state, '--quiet'], {}, c.io)).toBe(2);
+    expect(c.err.join('')).toMatch(new RegExp(`^error: ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: line \\d+: key ${key} is given twice: each key once`));
+    expect(c.err.join('').split('\n').filter(Boolean)).toHaveLength(1);
     expect(tree(state)).toEqual(before);
     expect(fs.readdirSync(outdir)).toEqual([]);
   });
@@ -145,14 +188,29 @@ describe('preview', () => {
     const files = Object.keys(tree(outdir));
     expect(files).toContain('previews/ov-wag-pr-195/ov-wag-pr-195.k8s.yaml');
     expect(files).toContain('previews/ov-frontend-pr-195/ov-frontend-pr-195.k8s.yaml');
-    expect(files).toContain(`argocd/${PREVIEW_HOME}-previews.yaml`);
-    expect(run('add', 'ov-wag', '195')).toMatchObject({ code: 2, err: 'error: preview ov-wag-pr-195 is already there\n' });
     expect(run('remove', 'ov-wag', '195')).toMatchObject({ code: 0 });
     expect(Object.keys(tree(outdir))).not.toContain('previews/ov-wag-pr-195/ov-wag-pr-195.k8s.yaml');
-    expect(run('remove', 'ov-wag', '195')).toMatchObject({ code: 2 });
     expect(run('add', 'ov-django', '1')).toMatchObject({ code: 2, err: expect.stringContaining('unknown repository "ov-django"') });
     expect(run('add', 'ov-wag', '0')).toMatchObject({ code: 2 });
     expect(run('rename', 'ov-wag', '1')).toMatchObject({ code: 2 });
+  });
+
+  test('add of a preview that is there and remove of one that is gone succeed, say so and change nothing', () => {
+    const [outdir, state] = [temp(), stateDir()];
+    const run = (...args: string[]) => {
+      const c = capture();
+      const code = preview([...args, '--outdir', outdir, '--state-dir', state], {}, c.io);
+      return { code, out: c.out.join(''), err: c.err.join('') };
+    };
+    expect(run('add', 'ov-wag', '196', '--quiet')).toMatchObject({ code: 0 });
+    const [files, states] = [tree(outdir), tree(state)];
+    expect(run('add', 'ov-wag', '196')).toEqual({ code: 0, out: 'preview ov-wag-pr-196 is already there: nothing to do\n', err: '' });
+    expect(run('add', 'ov-wag', '196', '--quiet')).toEqual({ code: 0, out: '', err: '' });
+    expect([tree(outdir), tree(state)]).toEqual([files, states]);
+    expect(run('remove', 'ov-wag', '196', '--quiet')).toMatchObject({ code: 0 });
+    const [gone, goneState] = [tree(outdir), tree(state)];
+    expect(run('remove', 'ov-wag', '196')).toEqual({ code: 0, out: 'preview ov-wag-pr-196 is not there: nothing to do\n', err: '' });
+    expect([tree(outdir), tree(state)]).toEqual([gone, goneState]);
   });
 
   test(`more than the registry's maximum (${MAX_PREVIEWS}) is refused, naming it, and nothing changes`, () => {

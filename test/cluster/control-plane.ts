@@ -21,6 +21,7 @@ export const CLUSTER_CRDS = [
   'argoproj.io_applications.yaml',
   'argoproj.io_applicationsets.yaml',
   'external-secrets.io_externalsecrets.yaml',
+  'generators.external-secrets.io_passwords.yaml',
   'traefik.io_middlewares.yaml',
 ].map((f) => path.join(ROOT, 'crds', f));
 
@@ -124,9 +125,10 @@ function removeOrphans(): void {
   }
 }
 
+/** Runs the binary; the kernel ends it if this process dies first, so an interrupted test leaves no kubectl behind. */
 function run(binary: string, args: readonly string[], input?: string): Promise<Result> {
   return new Promise((resolve) => {
-    const child = execFile(binary, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile('setpriv', ['--pdeathsig', 'KILL', '--', binary, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as any).code === 'number' ? (error as any).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -158,8 +160,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         '--tls-cert-file=apiserver.crt', '--tls-private-key-file=apiserver.key', '--client-ca-file=ca.crt',
         '--service-account-issuer=https://kubernetes.default.svc', '--service-account-key-file=sa.pub',
         '--service-account-signing-key-file=sa.key', '--service-cluster-ip-range=10.96.0.0/16', '--authorization-mode=Node,RBAC',
-        // A loopback address cannot be the `kubernetes` Service's endpoint (refused at start since 1.37); no pod calls it.
-        '--endpoint-reconciler-type=none', `--cert-dir=${path.join(dir, 'certs')}`],
+        // The `kubernetes` Service's endpoints would name the loopback address, which the reconciler refuses.
+        '--endpoint-reconciler-type=none',
+        // As clusters run it (kubeadm's default): what keeps a privileged pod out is PodSecurity, as in production.
+        '--allow-privileged=true',
+        `--cert-dir=${path.join(dir, 'certs')}`],
     },
     ...(options.controllers ? [{
       name: 'kube-controller-manager',
@@ -241,7 +246,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 async function waitReady(plane: ControlPlane, dir: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   let last = '';
-  while (Date.now() < deadline) {
+  const exits = path.join(dir, 'supervisor.log');
+  while (Date.now() < deadline && !fs.existsSync(exits)) {
     try {
       const { status, body } = await plane.request('GET', '/readyz');
       if (status === 200) return;
@@ -255,18 +261,20 @@ async function waitReady(plane: ControlPlane, dir: string): Promise<void> {
     const file = path.join(dir, `${name}.log`);
     return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').slice(-15).join('\n') : '';
   };
-  throw new Error(`kube-apiserver not ready after 60 s (${last})\n${tail('kube-apiserver')}\n${tail('etcd')}`);
+  throw new Error(`kube-apiserver not ready (${last}; ${fs.existsSync(exits) ? fs.readFileSync(exits, 'utf8').trim() : 'after 60 s'})\n${tail('kube-apiserver')}\n${tail('etcd')}`);
 }
 
 /** Argo CD's namespace and the vendored CRDs, Established. Server-side: the ApplicationSet CRD is too large for client-side apply's annotation. */
 async function installPrerequisites(plane: ControlPlane): Promise<void> {
   await plane.kubectlOk(['create', 'namespace', ARGO_CD_NAMESPACE]);
   await plane.kubectlOk(['apply', '--server-side', '--warnings-as-errors', ...CLUSTER_CRDS.flatMap((f) => ['-f', f])]);
-  // kubectl wait fails on a CRD whose status has no conditions yet (just created): ask again until it can judge.
-  for (let attempt = 1; ; attempt++) {
-    const r = await plane.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
-    if (r.code === 0) return;
-    if (attempt === 50 || !/status\.conditions accessor error/.test(r.stderr)) throw new Error(`kubectl wait crd: ${r.stderr.trim()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  // Polled here: `kubectl wait` fails outright on a CRD whose status has no conditions yet.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { body } = await plane.request('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions');
+    const pending = (body.items as any[]).filter((crd) => !crd.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True'));
+    if (pending.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`CRDs not Established after 60 s: ${pending.map((c) => c.metadata.name).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

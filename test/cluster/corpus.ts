@@ -35,7 +35,7 @@ export const CORPUS: readonly Case[] = [
   c('a label value of 64 characters', 'ConfigMap', FRONTEND.name, 'server', (o) => (o.metadata.labels = { ...o.metadata.labels, too: 'x'.repeat(64) })),
   c('a label key with two slashes', 'Service', FRONTEND.name, 'server', (o) => (o.metadata.labels = { ...o.metadata.labels, 'a/b/c': 'd' })),
   c('a ConfigMap key with a space', 'ConfigMap', BACKEND.name, 'server', (o) => (o.data = { ...o.data, 'BAD KEY': 'x' })),
-  c('a port name longer than 15 characters', 'Service', BACKEND.name, 'server', (o) => (o.spec.ports[0].name = 'a-port-name-too-long')),
+  c('a container port name longer than 15 characters', 'Deployment', BACKEND.name, 'server', (o) => (container(o).ports[0].name = 'a-port-name-too-long')),
   // Pod Security "restricted": refused for pods, a warning for the workloads that template them.
   c('runAsNonRoot false', 'Deployment', BACKEND.name, 'server', (o) => (container(o).securityContext.runAsNonRoot = false)),
   c('a privileged container', 'StatefulSet', DATABASE.name, 'server', (o) => (container(o).securityContext.privileged = true)),
@@ -50,6 +50,7 @@ export const CORPUS: readonly Case[] = [
   c('a selector that does not match the template', 'Deployment', BACKEND.name, 'server', (o) => (o.spec.selector.matchLabels = { other: 'pods' })),
   c('a StatefulSet selector that does not match the template', 'StatefulSet', DATABASE.name, 'server', (o) => (o.spec.selector.matchLabels = { other: 'pods' })),
   c('a limit below its request', 'Deployment', FRONTEND.name, 'server', (o) => (container(o).resources = { requests: { cpu: '2' }, limits: { cpu: '1' } })),
+  c('memory in millibytes (100m)', 'Deployment', BACKEND.name, 'server', (o) => (container(o).resources.requests.memory = '100m')),
   c('a quantity that does not parse', 'Deployment', BACKEND.name, 'server', (o) => (container(o).resources.requests.memory = '50 MiB')),
   c('a mount of a volume that does not exist', 'Deployment', BACKEND.name, 'server', (o) => container(o).volumeMounts.push({ name: 'nowhere', mountPath: '/x' })),
   c('two volumes of one name', 'StatefulSet', DATABASE.name, 'server', (o) => pod(o).volumes.push({ ...pod(o).volumes[0] })),
@@ -59,7 +60,7 @@ export const CORPUS: readonly Case[] = [
   c('an environment variable name with "="', 'Deployment', BACKEND.name, 'server', (o) => (container(o).env = [...(container(o).env ?? []), { name: 'A=B', value: 'x' }])),
   c('a Job that restarts Always', 'Job', JOBS.migrate, 'server', (o) => (pod(o).restartPolicy = 'Always')),
   c('a negative backoffLimit', 'Job', JOBS.migrate, 'server', (o) => (o.spec.backoffLimit = -1)),
-  c('activeDeadlineSeconds 0', 'CronJob', JOBS.updateIndex, 'server', (o) => (o.spec.jobTemplate.spec.activeDeadlineSeconds = 0)),
+  c('a negative activeDeadlineSeconds', 'CronJob', JOBS.updateIndex, 'server', (o) => (o.spec.jobTemplate.spec.activeDeadlineSeconds = -1)),
   // Schedules as the CronJob controller parses them.
   c('a cron minute of 61', 'CronJob', JOBS.updateIndex, 'server', (o) => (o.spec.schedule = '61 8 * * *')),
   c('a cron of six fields', 'CronJob', JOBS.updateIndex, 'server', (o) => (o.spec.schedule = '0 0 8 * * *')),
@@ -70,7 +71,7 @@ export const CORPUS: readonly Case[] = [
   c('an Ingress backend with neither port name nor number', 'Ingress', undefined, 'server', (o) => (o.spec.rules[0].http.paths[0].backend.service.port = {})),
   c('a NetworkPolicy CIDR /33', 'NetworkPolicy', BACKEND.name, 'server', (o) => (o.spec.egress = [{ to: [{ ipBlock: { cidr: '10.0.0.0/33' } }] }])),
   c('a NetworkPolicy protocol that does not exist', 'NetworkPolicy', DATABASE.name, 'server', (o) => (o.spec.ingress[0].ports[0].protocol = 'XTP')),
-  c('a disruption budget with both minAvailable and maxUnavailable', 'PodDisruptionBudget', undefined, 'server', (o) => (o.spec.maxUnavailable = 1)),
+  c('a disruption budget with both minAvailable and maxUnavailable', 'PodDisruptionBudget', undefined, 'server', (o) => (o.spec = { ...o.spec, minAvailable: 1, maxUnavailable: 1 })),
   c('an autoscaler with maxReplicas below minReplicas', 'HorizontalPodAutoscaler', undefined, 'server', (o) => (o.spec.maxReplicas = 0)),
   c('a claim with an access mode that does not exist', 'PersistentVolumeClaim', undefined, 'server', (o) => (o.spec.accessModes = ['ReadWriteSometimes'])),
   c('a RoleBinding to a kind that does not exist', 'RoleBinding', undefined, 'server', (o) => (o.roleRef.kind = 'Cluster')),
@@ -90,6 +91,5 @@ export const CORPUS: readonly Case[] = [
   c('a NetworkPolicy that selects no pod', 'NetworkPolicy', BACKEND.name, 'synth', (o) => (o.spec.podSelector = { matchLabels: { 'app.kubernetes.io/name': 'nobody' } })),
   c('a reference to a ConfigMap that is not there', 'Deployment', BACKEND.name, 'synth', (o) => (container(o).envFrom = [{ configMapRef: { name: 'missing' } }])),
   c('a writable root file system', 'Deployment', FRONTEND.name, 'synth', (o) => (container(o).securityContext.readOnlyRootFilesystem = false)),
-  c('memory in millibytes (100m)', 'Deployment', BACKEND.name, 'synth', (o) => (container(o).resources.requests.memory = '100m')),
   c('an autoscaler aimed at a Deployment that is not there', 'HorizontalPodAutoscaler', undefined, 'synth', (o) => (o.spec.scaleTargetRef.name = 'nowhere')),
 ];

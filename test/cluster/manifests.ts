@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENVIRONMENTS, PREVIEW_HOME, previewFor } from '../../lib/config/environments';
 import { Environment } from '../../lib/config/types';
-import { buildObjects } from '../../lib/synth/render';
+import { applicationObject, buildObjects, previewSetObject } from '../../lib/synth/render';
+import { adopted } from '../helpers';
 import { toYaml } from '../../lib/synth/yaml';
 
 export const DIST = path.join(__dirname, '..', '..', 'dist');
@@ -21,10 +22,20 @@ export function distManifests(): string[] {
   return found(DIST).sort((a, b) => path.dirname(a).length - path.dirname(b).length || a.localeCompare(b));
 }
 
-/** dist/argocd/: the Applications and the previews' ApplicationSet, applied in Argo CD's namespace. */
-export function argoManifests(): string[] {
-  const dir = path.join(DIST, 'argocd');
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(dir, f));
+/**
+ * The Applications and the previews' ApplicationSet, applied in Argo CD's namespace, as synth renders them into
+ * dist/argocd/ once the repository's URL is set (here the example one), written to `dir`.
+ */
+export function argoManifests(dir: string): string[] {
+  const write = (name: string, object: unknown) => {
+    const file = path.join(dir, `argocd-${name}.yaml`);
+    fs.writeFileSync(file, toYaml(object as object));
+    return file;
+  };
+  return [
+    ...ENVIRONMENTS.map((env) => write(env.namespace, applicationObject(adopted(env)))),
+    write(`${PREVIEW_HOME}-previews`, previewSetObject(adopted(DEMO))),
+  ];
 }
 
 /** Writes an environment's manifest, rendered as synth renders it, to `dir`; returns its path. */

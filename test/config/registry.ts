@@ -9,18 +9,9 @@ import { cronSchedule, quantityValue, timeZone } from '../../lib/config/rules';
 import { MAX_REPLICAS } from '../../lib/config/schema';
 import { MAX_PREVIEWS } from '../../lib/config/previews';
 
-const [PROD, DEMO] = REGISTRY;
+import { withValue } from '../helpers';
 
-/** A copy of `env` with the value at a dotted path (`a.b[0].c`) replaced. */
-function withValue(env: EnvironmentInput, path: string, value: unknown): EnvironmentInput {
-  const copy = structuredClone(env) as Record<string, unknown>;
-  const keys = path.replace(/\[(\d+)\]/g, '.$1').split('.');
-  let node: any = copy;
-  for (const k of keys.slice(0, -1)) node = node[k];
-  if (value === undefined) delete node[keys.at(-1)!];
-  else node[keys.at(-1)!] = value;
-  return copy as EnvironmentInput;
-}
+const [PROD, DEMO] = REGISTRY;
 
 const WRONG: ReadonlyArray<readonly [EnvironmentInput, string, unknown]> = [
   [PROD, 'frontend.resources.limits.cpu', '10m'], // below its request
@@ -55,10 +46,10 @@ const WRONG: ReadonlyArray<readonly [EnvironmentInput, string, unknown]> = [
   [PROD, 'site.esIndex', 'OV'],
   [PROD, 'site.s3Bucket', 'Media_Bucket'],
   [PROD, 'site.s3Region', 'us-east'],
-  [PROD, 'host', 'https://openvault.wgbh.org'],
+  [PROD, 'host', `https://${PROD.host}`],
   [PROD, 'namespace', 'OV'],
   [PROD, 'frontend.tag', 'latest'],
-  [PROD, 'backend.tag', 'v1.1.3 '],
+  [PROD, 'backend.tag', `${PROD.backend.tag} `],
   [PROD, 'backend.workers', 0],
   [PROD, 'frontend.autoscale.min', 0],
   [PROD, 'frontend.autoscale.max', 1], // below min
@@ -70,7 +61,7 @@ const WRONG: ReadonlyArray<readonly [EnvironmentInput, string, unknown]> = [
   [DEMO, 'database.name', 'open vault'],
   [DEMO, 'database.backup.keepDays', 0],
   [DEMO, 'ingress.maxBodySize', '100MB'],
-  [DEMO, 'ingress.adminHost', 'demo.openvault.wgbh.org'], // the public host
+  [DEMO, 'ingress.adminHost', DEMO.host], // the public host
   [DEMO, 'ingress.unknownOption', true],
 ];
 

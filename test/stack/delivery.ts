@@ -7,7 +7,7 @@ import { manifestFile, MANIFEST_DIR } from '../../lib/chart/argocd';
 import { applicationObject, filesOf, renderEnvironment } from '../../lib/synth/render';
 import { renderTopology } from '../../lib/report/topology/page';
 import { findViolations } from '../../lib/synth/validate';
-import { CONTRACT, objectsOf, ofKind, PRODUCTION } from '../helpers';
+import { adopted, CONTRACT, objectsOf, ofKind, PRODUCTION } from '../helpers';
 
 /** The diagram of a topology page as `from --> label --> to` lines between node labels (what a reader sees, not the ids). */
 function edgesOf(page: string): string[] {
@@ -18,15 +18,16 @@ function edgesOf(page: string): string[] {
 
 describe.each(ENVIRONMENTS.map((env) => [env.namespace, env] as const))('%s', (namespace, env: Environment) => {
   test('its Application syncs only its own file from this repository, with prune and self-heal', () => {
-    const app = applicationObject(env) as any;
+    const a = adopted(env);
+    const app = applicationObject(a) as any;
     expect(app.apiVersion).toBe('argoproj.io/v1alpha1');
     expect(app.kind).toBe('Application');
-    expect(app.metadata).toMatchObject({ name: namespace, namespace: env.gitops.namespace });
+    expect(app.metadata).toMatchObject({ name: namespace, namespace: a.gitops.namespace });
     expect(app.spec).toEqual({
-      project: env.gitops.project,
+      project: a.gitops.project,
       source: {
-        repoURL: env.gitops.repoURL,
-        targetRevision: env.gitops.targetRevision,
+        repoURL: a.gitops.repoURL,
+        targetRevision: a.gitops.targetRevision,
         path: MANIFEST_DIR,
         directory: { include: manifestFile(namespace), recurse: false },
       },
@@ -37,7 +38,7 @@ describe.each(ENVIRONMENTS.map((env) => [env.namespace, env] as const))('%s', (n
         retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
       },
     });
-    const file = filesOf(renderEnvironment(env), false).find((f) => f.path === `argocd/${namespace}.yaml`);
+    const file = filesOf(renderEnvironment(a), false).find((f) => f.path === `argocd/${namespace}.yaml`);
     expect(load(file!.content)).toEqual(app);
     expect(findViolations([app])).toEqual([]);
   });

@@ -4,14 +4,14 @@ import * as path from 'node:path';
 import { environmentProblems, Environment, WebTierConfig } from '../../lib/config/types';
 import { ENVIRONMENTS, previewFor } from '../../lib/config/environments';
 import { BACKEND, DATABASE, FRONTEND, JOBS } from '../../lib/config/images';
-import { requiredSecrets } from '../../lib/config/secrets';
+import { GENERATED_SECRET_KEY, requiredSecrets, storedSecrets } from '../../lib/config/secrets';
 import { BACKUP } from '../../lib/chart/backup';
 import { SEED } from '../../lib/chart/seed';
 import { POD_SECURITY_VERSION } from '../../lib/chart/open-vault';
 import { findViolations } from '../../lib/synth/validate';
 import { quantityValue } from '../../lib/config/rules';
 import {
-  CONTRACT, containers, DEMO, escapeRegExp, externalDatabase, objectsOf, ofKind, podTemplate, PRODUCTION, README, readmeSecrets, variant, workloads,
+  CONTRACT, containers, DEMO, escapeRegExp, externalDatabase, find, objectsOf, ofKind, podTemplate, PRODUCTION, README, readmeSecrets, variant, workloads,
 } from '../helpers';
 import { allowed, Endpoint } from '../netpol';
 
@@ -265,18 +265,25 @@ describe('NetworkPolicies allow the call sequence and nothing more', () => {
 });
 
 describe('Secrets', () => {
-  test('every namespace with a store fills exactly the required Secrets from it, one remote key each', () => {
+  test('every namespace with a store fills exactly the stored Secrets from it, each key from its declared property, and makes the secret key once', () => {
     const stored = ENVIRONMENTS.filter((e) => e.externalSecrets);
     expect(stored.map((e) => e.namespace)).toContain(PRODUCTION.namespace);
     for (const env of stored) {
       const store = env.externalSecrets!;
       const externals = ofKind(objectsOf(env), 'ExternalSecret');
       expect(externals.map((e) => e.apiVersion)).toEqual(externals.map(() => 'external-secrets.io/v1'));
-      expect(externals.map((e) => e.spec.target.name)).toEqual(requiredSecrets(env).map((s) => s.name));
-      for (const e of externals) {
+      const [generated, ...stored] = [externals.find((e) => e.metadata.name === GENERATED_SECRET_KEY.name)!, ...externals.filter((e) => e.metadata.name !== GENERATED_SECRET_KEY.name)];
+      expect(stored.map((e) => e.spec.target.name)).toEqual(storedSecrets(env).map((s) => s.name));
+      for (const e of stored) {
+        const { remoteKey, properties } = store.secrets[e.metadata.name];
         expect(e.spec.secretStoreRef).toEqual({ kind: store.storeKind, name: store.storeName });
-        expect(e.spec.dataFrom).toEqual([{ extract: { key: store.remoteKeys[e.metadata.name] } }]);
+        expect(e.spec.data).toEqual(storedSecrets(env).find((s) => s.name === e.metadata.name)!.keys.map((k) => ({ secretKey: k, remoteRef: { key: remoteKey, property: properties[k] } })));
       }
+      // Never refreshed, and kept when the ExternalSecret goes: the key outlives a sync and a re-created Application.
+      expect(generated.spec).toMatchObject({ refreshPolicy: 'CreatedOnce', target: { name: GENERATED_SECRET_KEY.name, creationPolicy: 'Orphan' } });
+      const password = find(objectsOf(env), 'Password', GENERATED_SECRET_KEY.name);
+      expect(generated.spec.dataFrom).toEqual([{ sourceRef: { generatorRef: { apiVersion: password.apiVersion, kind: 'Password', name: password.metadata.name } } }]);
+      expect(password.spec.secretKeys).toEqual([GENERATED_SECRET_KEY.key]);
     }
   });
 
@@ -285,16 +292,19 @@ describe('Secrets', () => {
   });
 
   test('a store without a remote key for a required Secret is refused, naming each missing one', () => {
-    const [kept, ...missing] = requiredSecrets(PRODUCTION).map((s) => s.name);
-    const env = variant(PRODUCTION, { externalSecrets: { ...PRODUCTION.externalSecrets!, remoteKeys: { [kept!]: 'x' } } });
+    const [kept, ...missing] = storedSecrets(PRODUCTION).map((s) => s.name);
+    const store = PRODUCTION.externalSecrets!;
+    const env = variant(PRODUCTION, { externalSecrets: { ...store, secrets: { [kept!]: store.secrets[kept!] } } });
     expect(missing.length).toBeGreaterThan(0);
     expect(environmentProblems(env)).toEqual(missing.map((name) => expect.stringMatching(
-      new RegExp(`^${escapeRegExp(`${PRODUCTION.namespace}: externalSecrets.remoteKeys has no entry for Secret "${name}"`)}`),
+      new RegExp(`^${escapeRegExp(`${PRODUCTION.namespace}: externalSecrets.secrets has no entry for Secret "${name}"`)}`),
     )));
   });
 
-  test('the README\'s table is the Secret catalogue of every namespace with its own database', () => {
-    for (const env of [...ENVIRONMENTS, previewFor({ repo: 'ov-frontend', number: 1 })].filter((e) => e.database.mode === 'statefulset')) {
+  test('the README\'s table is the Secret catalogue of every namespace that makes its Secrets by hand, with its own database', () => {
+    const byHand = [...ENVIRONMENTS, previewFor({ repo: 'ov-frontend', number: 1 })].filter((e) => e.database.mode === 'statefulset' && !e.externalSecrets);
+    expect(byHand.length).toBeGreaterThan(0);
+    for (const env of byHand) {
       expect([env.namespace, requiredSecrets(env)]).toEqual([env.namespace, readmeSecrets()]);
     }
   });

@@ -5,11 +5,11 @@
  */
 import { App } from 'cdk8s';
 import { OpenVault } from '../../lib/chart/open-vault';
-import { REGISTRY, loadRegistry } from '../../lib/config/environments';
-import { BACKEND, backendRelease, frontendRelease, FRONTEND, pageIndex } from '../../lib/config/images';
+import { CLUSTER, REGISTRY, loadRegistry } from '../../lib/config/environments';
+import { BACKEND, backendRelease, DECLARED_RELEASES, frontendRelease, FRONTEND, MOVING_TAGS, pageIndex } from '../../lib/config/images';
 import { ConfigError, Environment, EnvironmentInput, environmentProblems, parseEnvironment } from '../../lib/config/types';
 import { findViolations } from '../../lib/synth/validate';
-import { DEMO, find, ofKind, Obj, objectsOf, PRODUCTION } from '../helpers';
+import { DEMO, find, ofKind, Obj, objectsOf, PRODUCTION, withController } from '../helpers';
 import { allowed } from '../netpol';
 
 const ENVS = [PRODUCTION, DEMO] as const;
@@ -17,9 +17,13 @@ const configOf = (env: Environment, name: string) => find(objectsOf(env), 'Confi
 const container = (env: Environment, name: string) => find(objectsOf(env), 'Deployment', name).spec.template.spec.containers[0];
 
 describe('releases', () => {
-  test('each tier pins the newest upstream release of its own train', () => {
-    // ov-frontend's and ov-wag's newest release tags (git tag, WGBH-MLA/ov-frontend and WGBH-MLA/ov-wag).
-    for (const env of ENVS) expect([env.frontend.tag, env.backend.tag]).toEqual(['v1.2.0', 'v1.1.3']);
+  test('every declared release is a version tag, and each moving tag follows one of them', () => {
+    for (const tier of ['frontend', 'backend'] as const) {
+      for (const tag of DECLARED_RELEASES[tier]) expect(tag).toMatch(/^v\d+\.\d+\.\d+$/);
+      for (const follows of Object.values(MOVING_TAGS[tier])) expect(DECLARED_RELEASES[tier]).toContain(follows);
+    }
+    expect(frontendRelease('pr-1')).toBe(frontendRelease(MOVING_TAGS.frontend['pr-<n>']));
+    expect(backendRelease('main')).toBe(backendRelease(MOVING_TAGS.backend.main));
   });
 
   test.each(ENVS)('every setting in $namespace is a variable the pinned release reads', (env) => {
@@ -47,16 +51,16 @@ describe('releases', () => {
   test('pinning a release that cannot honour a setting is an error naming both', () => {
     const problems = environmentProblems({ ...DEMO, backend: { ...DEMO.backend, tag: 'v1.1.0' } });
     expect(problems).toEqual([expect.stringMatching(/^ov-demo: backend\.tag "v1\.1\.0": cannot honour ES_INDEX="ov-demo"/)]);
-    const cookie = environmentProblems({ ...DEMO, site: { ...DEMO.site, esIndex: 'wagtail', cookieConsentId: 'abc' }, frontend: { ...DEMO.frontend, tag: 'v1.1.0' } });
-    expect(cookie).toEqual([expect.stringContaining('frontend.tag "v1.1.0": cannot honour COOKIE_CONSENT_ID="abc"')]);
+    const cookie = environmentProblems({ ...DEMO, site: { ...DEMO.site, esIndex: 'wagtail', cookieConsent: true }, frontend: { ...DEMO.frontend, tag: 'v1.1.0' } });
+    expect(cookie).toEqual([expect.stringContaining('frontend.tag "v1.1.0": cannot honour site.cookieConsent: that release reads no COOKIE_CONSENT_ID')]);
   });
 
   test('the worker count reaches gunicorn; otherwise the start is the image\'s own', () => {
     for (const env of ENVS) {
       const [command] = container(env, BACKEND.name).command.slice(-1);
       expect(command).toContain(`--workers ${env.backend.workers}`);
-      // docker_entrypoints/deploy.sh at v1.1.0 to v1.1.3, with exec so that SIGTERM reaches gunicorn.
-      expect(command).toMatch(/^cd \/app && python3 manage.py collectstatic --noinput && exec gunicorn ov_wag\.wsgi:application -b 0\.0\.0\.0:8000 --workers \d+ --forwarded-allow-ips '\*' --access-logfile - --error-logfile -$/);
+      // docker_entrypoints/deploy.sh at v1.1.0 to v1.1.3 (no `&&`), with exec so that SIGTERM reaches gunicorn.
+      expect(command).toMatch(/^cd \/app; python3 manage.py collectstatic --noinput; exec gunicorn ov_wag\.wsgi:application -b 0\.0\.0\.0:8000 --workers \d+ --forwarded-allow-ips '\*' --access-logfile - --error-logfile -$/);
     }
     const { workers: _, ...backend } = DEMO.backend;
     expect(container(parseEnvironment({ ...DEMO, backend }), BACKEND.name).command.at(-1)).toContain('--workers 4');
@@ -108,11 +112,10 @@ describe('routes follow ov_wag/urls.py at v1.1.3', () => {
   });
 });
 
-const traefik = (env: Environment): Environment => parseEnvironment({ ...env, ingress: { ...env.ingress, controller: { kind: 'traefik' } } });
 const CONTROLLERS = [
   // Pod labels of the controllers' Helm charts: ingress-nginx, and traefik/traefik-helm-chart _helpers.tpl.
-  ['nginx', PRODUCTION, { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } }],
-  ['traefik', traefik(PRODUCTION), { namespace: 'traefik', labels: { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/instance': 'traefik-traefik' } }],
+  ['nginx', withController(PRODUCTION, 'nginx'), { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } }],
+  ['traefik', withController(PRODUCTION, 'traefik'), { namespace: 'traefik', labels: { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/instance': 'traefik-traefik' } }],
 ] as const;
 
 describe.each(CONTROLLERS)('ingress controller %s', (kind, env, controllerPod) => {
@@ -164,7 +167,13 @@ describe.each(CONTROLLERS)('ingress controller %s', (kind, env, controllerPod) =
   });
 });
 
-test('moving to Traefik is a one-field change', () => {
-  const moved = new OpenVault(new App(), 'moved', { env: { ...REGISTRY[0], ingress: { ...REGISTRY[0].ingress, controller: { kind: 'traefik' } } } });
-  expect(moved.env.ingress.controller).toMatchObject({ kind: 'traefik', className: 'traefik', namespace: 'traefik' });
+describe('the cluster\'s ingress controller is declared once', () => {
+  test('every registered environment uses the controller the cluster declares (CLUSTER, lib/config/environments.ts)', () => {
+    for (const input of REGISTRY) expect(input.ingress.controller).toBe(CLUSTER.ingressController);
+  });
+
+  test('an environment on another cluster names nginx in one field', () => {
+    const moved = new OpenVault(new App(), 'moved', { env: { ...REGISTRY[0], ingress: { ...REGISTRY[0].ingress, controller: { kind: 'nginx' } } } });
+    expect(moved.env.ingress.controller).toMatchObject({ kind: 'nginx', className: 'nginx', namespace: 'ingress-nginx' });
+  });
 });

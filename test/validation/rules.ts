@@ -344,26 +344,6 @@ describe('findViolations', () => {
     ]);
   });
 
-  test('a custom resource is checked against its vendored CRD, not the built-in schema', () => {
-    const objects = broken((o) => o.push({
-      apiVersion: 'external-secrets.io/v1',
-      kind: 'ExternalSecret',
-      metadata: { name: 'db', namespace: NS },
-      spec: { refreshInterval: 3600, notASchemaField: true },
-    }));
-    expect(findViolations(objects)).toEqual([
-      { object: 'ExternalSecret/t/db', field: 'spec.notASchemaField', rule: 'crd-schema', message: expect.stringContaining('unknown field') },
-      { object: 'ExternalSecret/t/db', field: 'spec.refreshInterval', rule: 'crd-schema', message: expect.stringContaining('must be a string') },
-    ]);
-  });
-
-  test('a custom resource of no vendored CRD is refused, naming its kind', () => {
-    const objects = broken((o) => o.push({ apiVersion: 'example.org/v1', kind: 'Widget', metadata: { name: 'w', namespace: NS } }));
-    expect(findViolations(objects)).toEqual([
-      { object: 'Widget/t/w', field: 'kind', rule: 'crd-schema', message: expect.stringContaining('example.org/v1 Widget is no custom resource') },
-    ]);
-  });
-
   test('an optional ConfigMap reference may be missing', () => {
     const objects = broken((o) => set(o, WEB, `${WEB_C}.envFrom[0].configMapRef`, { name: 'overrides', optional: true }));
     expect(findViolations(objects)).toEqual([]);

@@ -64,9 +64,9 @@ function renderTable(workloads: readonly Workload[]): string[] {
 /**
  * The topology page for `namespace` (objects without a namespace are taken to be in it): a heading, a Mermaid
  * `flowchart LR` of routing (solid arrows) and NetworkPolicy-allowed traffic (dotted arrows), notes for policies that
- * select every pod, and a table of the workloads.
+ * select every pod, a table of the workloads, and `outside` (what must exist beyond the cluster) when given.
  */
-export function renderTopology(namespace: string, objects: readonly KubeObject[]): string {
+export function renderTopology(namespace: string, objects: readonly KubeObject[], outside: readonly string[] = []): string {
   const graph = new Graph();
   const routing = new RoutingReader(graph, namespace);
   const policies = new PolicyReader(graph, routing.workloads, namespace);
@@ -97,5 +97,6 @@ export function renderTopology(namespace: string, objects: readonly KubeObject[]
   out.push('', '## Workloads', '');
   if (routing.workloads.length > 0) out.push(...renderTable(routing.workloads));
   else out.push('No workloads.');
+  if (outside.length > 0) out.push('', ...outside);
   return `${out.join('\n')}\n`;
 }
