@@ -59,6 +59,7 @@ func newCluster(kubeconfig string, log logr.Logger) (*cluster, error) {
 	config.QPS, config.Burst = 200, 400
 	kubectl := &kube.KubectlCmd{Log: log, Tracer: tracing.NopTracer{}}
 	clusterCache := cache.NewClusterCache(config,
+		cache.SetSettings(cache.Settings{ResourceHealthOverride: argoHealth{}, ResourcesFilter: argoExclusions{}}),
 		cache.SetKubectl(kubectl),
 		cache.SetLogr(log),
 		cache.SetPopulateResourceInfoHandler(func(un *unstructured.Unstructured, _ bool) (any, bool) {
@@ -73,6 +74,20 @@ func newCluster(kubeconfig string, log logr.Logger) (*cluster, error) {
 }
 
 func (c *cluster) close() { c.cache.Invalidate() }
+
+// argoExclusions are the kinds Argo CD never watches, whatever its settings: high-churn metadata that no
+// Application manages (argo-cd util/settings/resources_filter.go, coreExcludedResources).
+type argoExclusions struct{}
+
+func (argoExclusions) IsExcludedResource(group, kind, _ string) bool {
+	switch {
+	case group == "events.k8s.io" || group == "metrics.k8s.io":
+		return true
+	case group == "" && kind == "Event", group == "coordination.k8s.io" && kind == "Lease":
+		return true
+	}
+	return false
+}
 
 // managedBy is the cache's predicate for an Application's objects.
 func managedBy(app string) func(r *cache.Resource) bool {
