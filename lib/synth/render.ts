@@ -1,15 +1,15 @@
 /**
- * From environments to the text of their files, in memory: build each chart, validate every object,
- * serialize. Nothing here touches the file system, so a failure can never leave a file half-written.
+ * From environments to the text of their files, in memory: one cdk8s App with one OpenVault chart per
+ * environment, every object validated, each chart serialized as cdk8s serializes it (`Yaml`, as `app.synth()`
+ * writes it). Nothing here touches the file system, so a failure can never leave a file half-written.
  */
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Yaml } from 'cdk8s';
 import { ArgoCdApplication, manifestFile, PreviewApplicationSet, previewFile } from '../chart/argocd';
 import { OpenVault } from '../chart/open-vault';
 import { Environment, placementOf, sharesNamespace } from '../config/types';
 import { KubeObject } from '../objects/kube-object';
 import { renderTopology } from '../report/topology/page';
 import { assertValid, ValidationError, Violation } from './validate';
-import { toYaml } from './yaml';
 
 export interface Rendered {
   readonly env: Environment;
@@ -29,9 +29,15 @@ function objectsOf(make: (app: App) => Chart): KubeObject[] {
   return make(new App()).toJson() as KubeObject[];
 }
 
+/** The environment's chart in `app`, named by its namespace (a preview by its instance): cdk8s's file name for it. */
+export const chartOf = (app: App, env: Environment): OpenVault => new OpenVault(app, placementOf(env).instance, { env });
+
 export function buildObjects(env: Environment): KubeObject[] {
-  return objectsOf((app) => new OpenVault(app, placementOf(env).instance, { env }));
+  return objectsOf((app) => chartOf(app, env));
 }
+
+/** Objects as cdk8s writes them: one YAML stream. */
+const toYaml = (...objects: readonly object[]): string => Yaml.stringify(...objects);
 
 /** The environment's Argo CD Application (a namespace of the registry; previews come from the ApplicationSet). */
 export function applicationObject(env: Environment): KubeObject {
@@ -43,9 +49,9 @@ export function previewSetObject(home: Environment): KubeObject {
   return objectsOf((app) => new PreviewApplicationSet(app, 'previews', { namespace: home.namespace, gitops: home.gitops }))[0];
 }
 
-/** Builds, validates (throws ValidationError) and serializes one environment. */
-export function renderEnvironment(env: Environment): Rendered {
-  const objects = buildObjects(env);
+/** Builds the environment's chart in `app`, validates it (throws ValidationError) and serializes it. */
+export function renderEnvironment(env: Environment, app: App = new App()): Rendered {
+  const objects = chartOf(app, env).toJson() as KubeObject[];
   assertValid(objects);
   return { env, objects, yaml: toYaml(...objects) };
 }
@@ -73,7 +79,12 @@ export function filesOf(r: Rendered, hasPreviews: boolean): RenderedFile[] {
  * Renders every environment and collects the failures of all of them before giving up, so one run shows
  * every problem of every namespace. `previewHome` is the namespace whose Application set lists the previews.
  */
-export function renderAll(envs: readonly Environment[], previewHome: string, render: (env: Environment) => Rendered = renderEnvironment): { readonly rendered: Rendered[]; readonly files: RenderedFile[] } {
+export function renderAll(
+  envs: readonly Environment[],
+  previewHome: string,
+  render: (env: Environment, app: App) => Rendered = renderEnvironment,
+  app: App = new App(),
+): { readonly app: App; readonly rendered: Rendered[]; readonly files: RenderedFile[] } {
   const rendered: Rendered[] = [];
   const violations: Violation[] = [];
   const attempt = <T>(f: () => T): T | undefined => {
@@ -86,10 +97,10 @@ export function renderAll(envs: readonly Environment[], previewHome: string, ren
     }
   };
   for (const env of envs) {
-    const r = attempt(() => render(env));
+    const r = attempt(() => render(env, app));
     if (r) rendered.push(r);
   }
   const files = rendered.flatMap((r) => attempt(() => filesOf(r, !sharesNamespace(r.env) && r.env.namespace === previewHome)) ?? []);
   if (violations.length > 0) throw new ValidationError(violations);
-  return { rendered, files };
+  return { app, rendered, files };
 }

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadAll } from 'js-yaml';
 import { ENVIRONMENTS, PREVIEW_HOME, STATE } from '../../lib/config/environments';
-import { MAX_PREVIEWS } from '../../lib/config/previews';
+import { MAX_PREVIEWS } from '../../lib/config/preview';
 import { main, stream } from '../../lib/synth/cli';
 import { preview, release } from '../../lib/synth/state';
 import { renderEnvironment } from '../../lib/synth/render';
