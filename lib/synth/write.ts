@@ -283,7 +283,7 @@ export class Output {
     this.syncDirs([path.join(this.work, JOURNAL)]);
   }
 
-  /** Puts back every file of the journal, then removes it. */
+  /** Puts back every file of the journal that differs from its old content, then removes the journal. */
   private undo() {
     const text = this.read(path.join(this.work, JOURNAL));
     if (text === undefined) return;
@@ -296,7 +296,9 @@ export class Output {
     }
     for (const e of entries) {
       if (this.outside(e.path)) quietly(() => this.fs.unlinkSync(this.tempOf(e.path))); // a state file's temp, if it was being written
-      this.put(e.path, e.old === null ? null : Buffer.from(e.old, 'base64'));
+      const old = e.old === null ? null : Buffer.from(e.old, 'base64');
+      const now = this.read(e.path) ?? null;
+      if (old === null ? now !== null : !now?.equals(old)) this.put(e.path, old); // only what the transaction did change
     }
     this.syncDirs(entries.map((e) => e.path));
     this.forget();
