@@ -55,7 +55,7 @@ describe('synth', () => {
     const broken = (env: Parameters<typeof renderEnvironment>[0]) => {
       throw new ValidationError([{ object: `Namespace/${env.instance ?? env.namespace}`, field: 'metadata', rule: 'test', message: 'broken' }]);
     };
-    expect(main(['--outdir', outdir], {}, c.io, broken)).toBe(1);
+    expect(main(['--outdir', outdir], {}, c.io, { render: broken })).toBe(1);
     for (const env of ENVIRONMENTS) expect(c.err.join('')).toContain(`Namespace/${env.namespace}: metadata: broken [test]`);
     expect(fs.readdirSync(outdir)).toEqual([]);
   });
