@@ -18,7 +18,7 @@ let code;
 try {
   const { outputFiles } = require('esbuild').buildSync({
     entryPoints: [entry], bundle: true, packages: 'external', platform: 'node', target: 'node20', format: 'cjs',
-    write: false, outdir: path.dirname(entry), sourcemap: 'inline', logLevel: 'silent',
+    write: false, outdir: path.dirname(entry), logLevel: 'silent',
   });
   code = outputFiles[0].text;
 } catch (error) {

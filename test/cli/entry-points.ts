@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { load } from 'js-yaml';
+import { load, loadAll } from 'js-yaml';
 import { ENVIRONMENTS, PREVIEWS } from '../../lib/config/environments';
 import { placementOf } from '../../lib/config/types';
 import { main } from '../../lib/synth/cli';
@@ -60,9 +60,10 @@ test('the committed dist/ is what a synth writes (re-synth and commit after a ch
   expect(Object.keys(committed)).toEqual(Object.keys(fresh));
 });
 
-test('the cdk8s app, run as `cdk8s synth` runs it, in another time zone and locale: one file per environment\'s chart, byte for byte dist/\'s manifest, and nothing else written', async () => {
+test('the cdk8s app, run as `cdk8s synth` runs it, in another time zone and locale: one file per environment\'s chart, the objects of dist/\'s manifest, and nothing else written', async () => {
   const { cli, distBefore } = await child;
   const charts = [...ENVIRONMENTS, ...PREVIEWS].map((e) => [`${placementOf(e).instance}.k8s.yaml`, manifestPath(e)]);
-  expect(cli).toEqual(Object.fromEntries(charts.map(([chart, file]) => [chart, distBefore[file!]])));
+  expect(Object.keys(cli).sort()).toEqual(charts.map(([chart]) => chart).sort());
+  for (const [chart, file] of charts) expect(loadAll(cli[chart!]!)).toEqual(loadAll(distBefore[file!]!));
   expect(tree(dist)).toEqual(distBefore);
 }, 60_000);
