@@ -6,8 +6,9 @@
  * (lib/synth/write.ts). release and preview (lib/synth/state.ts) go through here with a state edit.
  */
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { App } from 'cdk8s';
-import { loadRegistry, NAMESPACES, PREVIEW_HOME, registryWith, Releases, releasesSchema } from '../config/environments';
+import { ENVIRONMENTS, loadRegistry, NAMESPACES, PREVIEW_HOME, PREVIEWS, registryWith, Releases, releasesSchema, STATE } from '../config/environments';
 import { Preview, previewsFileSchema } from '../config/preview';
 import { projectPath } from '../config/project';
 import { readState, stateDir } from '../config/state';
@@ -93,7 +94,10 @@ export function stream(rendered: readonly Rendered[]): string {
 
 /** The environments a request names, the chosen namespaces' own with the previews of the one that holds them. */
 function selected(state: State, namespaces: readonly string[] | undefined): Environment[] {
-  const registry = loadRegistry(registryWith(state.releases), state.previews);
+  // The registry as loaded at start while the state is what it was then (it is checked once either way).
+  const registry = isDeepStrictEqual(state, { releases: STATE.releases, previews: STATE.previews })
+    ? { environments: ENVIRONMENTS, previews: PREVIEWS }
+    : loadRegistry(registryWith(state.releases), state.previews);
   const envs = namespaces
     ? [...new Set(namespaces)].map((ns) => {
       const env = registry.environments.find((e) => e.namespace === ns);
