@@ -308,6 +308,19 @@ describe('the writer', () => {
       expect(told).toEqual([`waiting for process ${process.ppid} to release ${lock()}`]);
     });
 
+    test('its work folder removed, empty, by a command that just finished: made again, and the lock taken', () => {
+      let removed = false;
+      const s = seam({ fault: (op, _n, file) => {
+        if (op !== 'openSync' || removed || !file.endsWith(`${WORK}/lock.${process.pid}`)) return undefined;
+        removed = true;
+        fs.rmdirSync(path.join(dir, WORK));
+        return 'ENOENT';
+      } });
+      expect(write(FILES, true, s.fs).written.length).toBeGreaterThan(0);
+      expect(removed).toBe(true);
+      expect(tree(dir)).toEqual(NEW);
+    });
+
     test('held by a dead process, or unreadable (a crash): taken over without waiting', () => {
       const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
       for (const holder of [`${dead}\n`, 'garbage']) {

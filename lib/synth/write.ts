@@ -330,7 +330,16 @@ export class Output {
     const deadline = Date.now() + timeout;
     let told = false;
     try {
-      attempt('lock', lock, () => this.writeFully(staging, Buffer.from(`${process.pid}\n`), false));
+      // The work folder may have been removed, empty, by a command that just finished: then it is made again.
+      for (let tries = 0; ; tries++) {
+        try {
+          this.writeFully(staging, Buffer.from(`${process.pid}\n`), false);
+          break;
+        } catch (e) {
+          if (codeOf(e) !== 'ENOENT' || tries > 2) attempt('lock', lock, () => { throw e; });
+          this.makeWork();
+        }
+      }
       for (;;) {
         try {
           this.fs.linkSync(staging, lock);
