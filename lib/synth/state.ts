@@ -22,7 +22,7 @@ function apply(values: Record<string, unknown>, edit: (state: State) => StateEdi
   return EXIT.ok;
 }
 
-export const RELEASE_USAGE = `Usage: npm run release -- --namespace NS [--frontend-tag TAG] [--backend-tag TAG] [--quiet]
+export const RELEASE_USAGE = `Usage: npm run release -- --namespace NS [--frontend-tag TAG] [--backend-tag TAG] [--outdir DIR] [--state-dir DIR] [--quiet]
 
 Pins the image tags of NS in lib/config/releases.json, then renders every namespace into ${DEFAULT_OUTDIR}/.
 Commit both. Valid namespaces: ${NAMESPACES.join(', ')}. Exit codes as for npm run synth.
