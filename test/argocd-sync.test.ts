@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BACKEND, DATABASE, JOBS } from '../lib/config/images';
-import { previewName } from '../lib/config/previews';
+import { previewName } from '../lib/config/preview';
 import { requiredSecrets } from '../lib/config/secrets';
 import { addFakeNode, addVolumes, createSecrets, emptyManifest, playControllers, resultOf, startArgoCd, ArgoCd, SyncResource, SyncResult } from './cluster/argo-sync';
 import { ControlPlane, startControlPlane } from './cluster/control-plane';

@@ -7,4 +7,3 @@ import './cli/entry-points';
 import './cli/options';
 import './cli/validation-failure';
 import './cli/commands';
-import './cli/bundle';

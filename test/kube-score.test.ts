@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { loadAll } from 'js-yaml';
 import { STATE } from '../lib/config/environments';
 import { DATABASE, FRONTEND } from '../lib/config/images';
-import { previewName, PreviewRepo, PREVIEW_REPOS } from '../lib/config/previews';
+import { previewName, PreviewRepo, PREVIEW_REPOS } from '../lib/config/preview';
 import { preview } from '../lib/synth/state';
 import { codeSpans, CONTRACT, markdownTable, Obj, podTemplate, readmeSection } from './helpers';
 

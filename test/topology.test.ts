@@ -1,5 +1,6 @@
 import type { KubeObject } from '../lib/objects/kube-object';
 import { renderTopology } from '../lib/report/topology/page';
+import { allowed } from '../lib/report/network-policy';
 
 const NS = 'ov';
 const NAME = 'app.kubernetes.io/name';
@@ -296,5 +297,52 @@ describe('renderTopology', () => {
 
   test('page snapshot', () => {
     expect(page).toMatchSnapshot();
+  });
+});
+
+/** The NetworkPolicy model the page draws from and the tests ask (lib/report/network-policy.ts), against the API's rules. */
+describe('NetworkPolicy semantics', () => {
+  const policy = (name: string, spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(name), spec });
+  const web = { namespace: NS, labels: { [NAME]: 'web' } };
+  const api = { namespace: NS, labels: { [NAME]: 'api' } };
+  const other = { namespace: 'elsewhere', labels: { [NAME]: 'web' } };
+  const denyAll = policy('deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+
+  test('no policy allows everything; a default deny of both directions allows nothing', () => {
+    expect(allowed([], web, api, 80)).toBe(true);
+    expect(allowed([denyAll], web, api, 80)).toBe(false);
+    expect(allowed([denyAll], other, { ip: '8.8.8.8' }, 443)).toBe(true); // another namespace's pods are not governed
+  });
+
+  test('policyTypes defaults: Ingress, and Egress too when egress rules are given', () => {
+    const onlyIngress = policy('i', { podSelector: { matchLabels: { [NAME]: 'api' } } });
+    expect(allowed([onlyIngress], web, api, 80)).toBe(false);
+    expect(allowed([onlyIngress], api, web, 80)).toBe(true);
+    const withEgress = policy('e', { podSelector: { matchLabels: { [NAME]: 'web' } }, egress: [{ to: [{ podSelector: { matchLabels: { [NAME]: 'api' } } }] }] });
+    expect(allowed([withEgress], web, api, 80)).toBe(true);
+    expect(allowed([withEgress], web, { ip: '8.8.8.8' }, 443)).toBe(false);
+    expect(allowed([withEgress], api, web, 80)).toBe(false); // web's ingress is governed too, with no rule
+  });
+
+  test('ports: none listed is every port; a range with endPort; a protocol of its own; a named port by its name', () => {
+    const to = (ports: unknown[] | undefined) => [denyAll, policy('p', { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{ ...(ports ? { ports } : {}) }], egress: [{}] })];
+    expect(allowed(to(undefined), web, api, 12345)).toBe(true);
+    expect(allowed(to([{ port: 8000, endPort: 8010 }]), web, api, 8010)).toBe(true);
+    expect(allowed(to([{ port: 8000, endPort: 8010 }]), web, api, 8011)).toBe(false);
+    expect(allowed(to([{ port: 53, protocol: 'UDP' }]), web, api, 53)).toBe(false);
+    expect(allowed(to([{ port: 53, protocol: 'UDP' }]), web, api, 53, 'UDP')).toBe(true);
+    expect(allowed(to([{ port: 'http' }]), web, api, 'http')).toBe(true);
+  });
+
+  test('peers: an ipBlock with its except; a namespace by its name label, all its pods unless a podSelector narrows them', () => {
+    const egress = (to: unknown[]) => [policy('e', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to }] })];
+    const internet = egress([{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }]);
+    expect(allowed(internet, web, { ip: '8.8.8.8' }, 443)).toBe(true);
+    expect(allowed(internet, web, { ip: '10.1.2.3' }, 443)).toBe(false);
+    expect(allowed(internet, web, api, 443)).toBe(false); // an ipBlock is no pod peer
+    const byName = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'elsewhere' } } };
+    expect(allowed(egress([byName]), web, other, 80)).toBe(true);
+    expect(allowed(egress([byName]), web, api, 80)).toBe(false);
+    expect(allowed(egress([{ ...byName, podSelector: { matchLabels: { [NAME]: 'api' } } }]), web, other, 80)).toBe(false);
   });
 });

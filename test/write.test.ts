@@ -1,54 +1,65 @@
 /**
- * lib/synth/write.ts against a real temp folder, through a FileSystem seam that wraps node:fs and either fails one
- * chosen call with an errno, or "kills" the writer at its Nth call: it throws `Killed` and refuses every later call,
- * so no cleanup code can touch the disk afterwards, as with SIGKILL.
+ * How commands change files (lib/synth/write.ts), against real temp folders through a FileSystem seam that wraps
+ * node:fs and either fails one chosen call with an errno, or "kills" the command at its Nth call: it throws `Killed`
+ * and refuses every later call, so no cleanup code can touch the disk afterwards, as with SIGKILL. The second half
+ * runs the commands themselves (synth, release, preview) on copies of the project's state: each failure of the
+ * writer found in issue 19 is a test there.
  */
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileSystem, LockError, OutputError, OutputFile, writeAtomically } from '../lib/synth/write';
+import type { App } from 'cdk8s';
+import { main } from '../lib/synth/cli';
+import { preview, release } from '../lib/synth/state';
+import { Rendered, renderEnvironment } from '../lib/synth/render';
+import { Environment } from '../lib/config/types';
+import { FileSystem, LockError, Output, OutputError, OutputFile, RECORD, WORK } from '../lib/synth/write';
+import { CONTRACT, DEMO, PRODUCTION } from './helpers';
 
 class Killed extends Error {}
 
-const OPS = ['openSync', 'writeSync', 'fsyncSync', 'closeSync', 'renameSync', 'linkSync', 'unlinkSync', 'mkdirSync', 'readdirSync', 'readFileSync', 'lstatSync'] as const;
+const OPS = ['openSync', 'writeSync', 'fsyncSync', 'closeSync', 'renameSync', 'linkSync', 'unlinkSync', 'rmdirSync', 'mkdirSync', 'readdirSync', 'readFileSync', 'lstatSync'] as const;
 type Op = (typeof OPS)[number];
+const TWO_PATHS: readonly Op[] = ['renameSync', 'linkSync'];
+const FD_OPS: readonly Op[] = ['writeSync', 'fsyncSync', 'closeSync'];
 
-interface Seam {
+interface Plan {
   /** Kill at this call (1-based, counting every operation); before it runs, or just after with `killAfter`. */
   killAt?: number;
   killAfter?: boolean;
-  /** The errno to throw at a call, if any, given the operation, its number among calls of that operation, and its path. */
+  /** The errno to throw at a call, if any, given the operation, its number among all calls, and its path. */
   fault?: (op: Op, n: number, file: string) => string | undefined;
   /** writeSync writes at most this many bytes per call, as a real write may. */
   shortWrites?: number;
+  /** Absolute paths are taken below this folder, as if it were the root of the file system. */
+  chroot?: string;
 }
 
-/** A FileSystem over node:fs, with a trace of `op path` (paths relative to `root`; fd operations named by the fd's path). */
-function seam(root: string, plan: Seam = {}) {
+/** A FileSystem over node:fs, with a trace of `op path` (fd operations named by the fd's path). */
+function seam(plan: Plan = {}) {
   let calls = 0;
   let dead = false;
-  const perOp = new Map<Op, number>();
   const fdPath = new Map<number, string>();
   const trace: string[] = [];
-  const rel = (p: unknown) => (typeof p === 'number' ? fdPath.get(p) ?? `fd${p}` : path.relative(root, String(p)) || '.');
+  const real = (p: unknown) => (plan.chroot && path.isAbsolute(String(p)) ? path.join(plan.chroot, String(p)) : p);
   const impl: Record<string, unknown> = {};
   for (const op of OPS) {
     impl[op] = (...args: any[]) => {
       if (dead) throw new Killed('killed');
       calls++;
-      perOp.set(op, (perOp.get(op) ?? 0) + 1);
-      const file = rel(args[0]);
+      const file = FD_OPS.includes(op) ? fdPath.get(args[0]) ?? `fd${args[0]}` : String(args[0]);
       if (plan.killAt === calls && !plan.killAfter) {
         dead = true;
         throw new Killed(`killed before ${op} ${file}`);
       }
-      const code = plan.fault?.(op, perOp.get(op)!, file);
+      const code = plan.fault?.(op, calls, file);
       const syscall = op.replace(/Sync$/, '');
-      const errno = -(os.constants.errno as Record<string, number>)[code ?? ''];
-      if (code) throw Object.assign(new Error(`${code}: injected, ${syscall} '${args[0]}'`), { code, errno, syscall, path: String(args[0]) });
+      if (code) throw Object.assign(new Error(`${code}: injected, ${syscall} '${file}'`), { code, errno: -(os.constants.errno as Record<string, number>)[code], syscall, path: file });
       if (op === 'writeSync' && plan.shortWrites) args[3] = Math.min(args[3], plan.shortWrites);
-      trace.push(`${op} ${file}${op === 'renameSync' || op === 'linkSync' ? ` ${rel(args[1])}` : ''}`);
+      trace.push(`${op} ${file}${TWO_PATHS.includes(op) ? ` ${args[1]}` : ''}`);
+      if (!FD_OPS.includes(op)) args[0] = real(args[0]);
+      if (TWO_PATHS.includes(op)) args[1] = real(args[1]);
       let result: unknown;
       try {
         result = (fs as any)[op](...args);
@@ -63,10 +74,10 @@ function seam(root: string, plan: Seam = {}) {
       return result;
     };
   }
-  return { fs: impl as unknown as FileSystem, trace, calls: () => calls, perOp, killed: () => dead };
+  return { fs: impl as unknown as FileSystem, trace, calls: () => calls, killed: () => dead };
 }
 
-/** Every file under `dir`, dotfiles and strays included, by '/'-separated relative path. */
+/** Every file under `dir`, dotfiles included, by '/'-separated relative path; `{}` if there is no such folder. */
 function tree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (rel: string) => {
@@ -76,64 +87,19 @@ function tree(dir: string): Record<string, string> {
       else out[r] = fs.readFileSync(path.join(dir, r), 'utf8');
     }
   };
-  walk('');
+  if (fs.existsSync(dir)) walk('');
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 function put(dir: string, files: Record<string, string>) {
   fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
   for (const [rel, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), text);
   }
 }
 
-const OLD: Record<string, string> = {
-  'ov.k8s.yaml': 'kind: Old\n'.repeat(3000),
-  'ov.md': '# old\n',
-  'argocd/ov.yaml': 'app: old\n',
-  'same.md': 'unchanged\n',
-  'gone.k8s.yaml': 'an environment that no longer exists\n',
-  'notes.txt': 'not ours\n',
-};
-const FILES: OutputFile[] = [
-  { path: 'ov.md', content: '# new\n' },
-  { path: 'ov.k8s.yaml', content: 'kind: New\n'.repeat(5000) },
-  { path: 'argocd/ov.yaml', content: 'app: new\n' },
-  { path: 'argocd/ov-demo.yaml', content: 'app: demo\n' },
-  { path: 'extra/deep/x.yaml', content: 'in a new folder\n' },
-  { path: 'same.md', content: 'unchanged\n' },
-];
-const NEW: Record<string, string> = { ...Object.fromEntries(FILES.map((f) => [f.path, f.content])), 'notes.txt': 'not ours\n' };
-const managed = (rel: string) => !rel.endsWith('.txt');
-const TARGETS = [...new Set([...Object.keys(OLD), ...Object.keys(NEW)])].sort();
-const options = { prune: true, managed };
-
-let root: string;
-let dir: string;
-beforeAll(() => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-write-'));
-  dir = path.join(root, 'dist');
-});
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
-const read = (rel: string) => (fs.existsSync(path.join(dir, rel)) ? fs.readFileSync(path.join(dir, rel), 'utf8') : undefined);
-/** The targets that are neither wholly old nor wholly new (absent counts as the version where the file does not exist). */
-const badTargets = () => TARGETS.filter((t) => read(t) !== OLD[t] && read(t) !== NEW[t]);
-const isMixed = () => TARGETS.some((t) => OLD[t] !== NEW[t] && read(t) === OLD[t]) && TARGETS.some((t) => OLD[t] !== NEW[t] && read(t) === NEW[t]);
-const fullWriteCalls = () => {
-  put(dir, OLD);
-  const s = seam(dir);
-  writeAtomically(dir, FILES, { ...options, fs: s.fs });
-  return s;
-};
-const oneLine = (e: unknown) => {
-  expect(e).toBeInstanceOf(OutputError);
-  expect((e as Error).message).not.toContain('\n');
-  return (e as Error).message;
-};
-/** Comparable text of a tree, whatever the order of its keys. */
-const canon = (files: Record<string, string>) => JSON.stringify(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)));
 /** What `run` threw, or undefined. */
 const thrown = (run: () => unknown): unknown => {
   try {
@@ -143,344 +109,423 @@ const thrown = (run: () => unknown): unknown => {
   }
   return undefined;
 };
+/** The paths whose content differs between two trees: a short message when a comparison fails. */
+const differing = (a: Record<string, string>, b: Record<string, string>) => [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]).sort();
+const oneLine = (e: unknown) => {
+  expect(e).toBeInstanceOf(OutputError);
+  expect((e as Error).message).not.toContain('\n');
+  return (e as Error).message;
+};
 
-describe('what is written', () => {
-  test('writes the changed files, prunes managed files that are not wanted, leaves unmanaged files alone', () => {
+const temps: string[] = [];
+const temp = (name = 'ov-write-') => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), name));
+  temps.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Files of a folder that are not synth's: they must outlive every command. */
+const FOREIGN: Record<string, string> = {
+  'handover.md': 'notes for the next maintainer\n',
+  'other.k8s.yaml': 'kind: ConfigMap # of another project\n',
+  'argocd/other.yaml': 'kind: Application # of another project\n',
+  '.other.synth-tmp': 'another tool\'s temp file\n',
+  'ov.123.new': 'looks like an old temp file, is not ours\n',
+  'previews/keep/notes.md': 'in a folder of its own\n',
+};
+
+describe('the writer', () => {
+  const OLD: Record<string, string> = {
+    'ov.k8s.yaml': 'kind: Old\n'.repeat(3000),
+    'ov.md': '# old\n',
+    'argocd/ov.yaml': 'app: old\n',
+    'same.md': 'unchanged\n',
+    'previews/gone/gone.k8s.yaml': 'a preview that no longer exists\n',
+    [RECORD]: 'argocd/ov.yaml\nov.k8s.yaml\nov.md\npreviews/gone/gone.k8s.yaml\nsame.md\n',
+    ...FOREIGN,
+  };
+  const FILES: OutputFile[] = [
+    { path: 'ov.md', content: '# new\n' },
+    { path: 'ov.k8s.yaml', content: 'kind: New\n'.repeat(5000) },
+    { path: 'argocd/ov.yaml', content: 'app: new\n' },
+    { path: 'argocd/ov-demo.yaml', content: 'app: demo\n' },
+    { path: 'previews/new/new.k8s.yaml', content: 'a new preview\n' },
+    { path: 'same.md', content: 'unchanged\n' },
+  ];
+  const NEW: Record<string, string> = {
+    ...Object.fromEntries(FILES.map((f) => [f.path, f.content])),
+    [RECORD]: `${FILES.map((f) => f.path).sort().join('\n')}\n`,
+    ...FOREIGN,
+  };
+  let dir: string;
+  beforeEach(() => {
+    dir = path.join(temp(), 'dist');
     put(dir, OLD);
-    const r = writeAtomically(dir, FILES, options);
-    expect(r).toEqual({ written: ['argocd/ov-demo.yaml', 'argocd/ov.yaml', 'extra/deep/x.yaml', 'ov.k8s.yaml', 'ov.md'], removed: ['gone.k8s.yaml'] });
+  });
+  const write = (files = FILES, prune = true, fsys?: FileSystem) => Output.locked(dir, { fs: fsys }, (out) => out.commit({ files, prune }));
+
+  test('writes what changed, deletes only recorded files no longer produced, records what it wrote, leaves everything else', () => {
+    expect(write()).toEqual({ written: ['argocd/ov-demo.yaml', 'argocd/ov.yaml', 'ov.k8s.yaml', 'ov.md', 'previews/new/new.k8s.yaml'], removed: ['previews/gone/gone.k8s.yaml'] });
     expect(tree(dir)).toEqual(NEW);
+    expect(fs.existsSync(path.join(dir, 'previews/gone'))).toBe(false); // the preview's folder went with it
+    expect(fs.existsSync(path.join(dir, WORK))).toBe(false); // the work folder goes when empty
   });
 
-  test('without prune nothing is removed', () => {
-    put(dir, OLD);
-    expect(writeAtomically(dir, FILES, { managed }).removed).toEqual([]);
-    expect(tree(dir)).toEqual({ ...NEW, 'gone.k8s.yaml': OLD['gone.k8s.yaml'] });
+  test('without prune nothing is deleted and the record keeps what it had', () => {
+    expect(write(FILES, false).removed).toEqual([]);
+    expect(tree(dir)[RECORD]).toBe(`${[...FILES.map((f) => f.path), 'previews/gone/gone.k8s.yaml'].sort().join('\n')}\n`);
   });
 
-  test('same bytes: the file is not touched and keeps its mtime; only the changed file is written', () => {
-    put(dir, NEW);
-    const past = new Date('2001-02-03T04:05:06Z');
-    for (const rel of Object.keys(NEW)) fs.utimesSync(path.join(dir, rel), past, past);
-    const s = seam(dir);
-    expect(writeAtomically(dir, FILES, { ...options, fs: s.fs })).toEqual({ written: [], removed: [] });
-    expect(s.trace.filter((t) => /^(openSync|renameSync|unlinkSync) (?!\.synth\.lock)/.test(t))).toEqual([]);
-    const changed = FILES.map((f) => (f.path === 'ov.md' ? { ...f, content: '# newer\n' } : f));
-    expect(writeAtomically(dir, changed, options).written).toEqual(['ov.md']);
-    for (const rel of Object.keys(NEW)) expect([rel, fs.statSync(path.join(dir, rel)).mtimeMs === past.getTime()]).toEqual([rel, rel !== 'ov.md']);
+  test('no record (a folder synth never wrote): nothing is deleted', () => {
+    fs.rmSync(path.join(dir, RECORD));
+    expect(write().removed).toEqual([]);
+    expect(tree(dir)['previews/gone/gone.k8s.yaml']).toBe(OLD['previews/gone/gone.k8s.yaml']);
   });
 
-  test('paths outside the folder, reserved names and duplicates are the caller’s bug: a plain Error, nothing written', () => {
-    put(dir, OLD);
-    for (const bad of ['../x.yaml', '/etc/x.yaml', '.synth.lock', '.synth-journal', 'a/.b.synth-tmp', 'ov.md.12.new'])
-      expect(thrown(() => writeAtomically(dir, [{ path: bad, content: '' }]))).not.toBeInstanceOf(OutputError);
-    expect(() => writeAtomically(dir, [FILES[0], FILES[0]])).toThrow(/duplicate/);
+  test('a record naming files outside the folder or synth\'s own is ignored for them', () => {
+    const outside = path.join(path.dirname(dir), 'outside.md');
+    fs.writeFileSync(outside, 'not in the folder\n');
+    fs.writeFileSync(path.join(dir, RECORD), `../outside.md\n${outside}\n${WORK}/x\n${RECORD}\n`);
+    expect(write().removed).toEqual([]);
+    expect(fs.readFileSync(outside, 'utf8')).toBe('not in the folder\n');
+  });
+
+  test('reads no folder but its work folder: --outdir / deletes nothing else and walks nothing (through the seam, under a scratch root)', () => {
+    const root = temp('ov-root-');
+    put(root, { 'notes.md': 'the root\'s\n', 'etc/x.k8s.yaml': 'x\n', ...FOREIGN });
+    const s = seam({ chroot: root });
+    Output.locked('/', { fs: s.fs }, (out) => out.commit({ files: FILES, prune: true }));
+    expect(s.trace.filter((t) => t.startsWith('readdirSync'))).toEqual([`readdirSync /${WORK}`]);
+    expect(tree(root)).toEqual({ ...NEW, 'notes.md': 'the root\'s\n', 'etc/x.k8s.yaml': 'x\n' });
+  });
+
+  test('unchanged files are not touched: same bytes, same mtime, nothing renamed', () => {
+    write();
+    const mtime = fs.statSync(path.join(dir, 'ov.k8s.yaml')).mtimeMs;
+    const s = seam();
+    expect(write(FILES, true, s.fs)).toEqual({ written: [], removed: [] });
+    expect(s.trace.filter((t) => /^(renameSync|unlinkSync) /.test(t) && !t.includes(`${WORK}/lock`))).toEqual([]);
+    expect(fs.statSync(path.join(dir, 'ov.k8s.yaml')).mtimeMs).toBe(mtime);
+  });
+
+  test('paths outside the folder, synth\'s own names and duplicates are the caller\'s bug: a plain Error, nothing written', () => {
+    for (const bad of ['../x.yaml', '/etc/x.yaml', '.', RECORD, `${WORK}/journal`])
+      expect(thrown(() => write([{ path: bad, content: '' }]))).not.toBeInstanceOf(OutputError);
+    expect(() => write([FILES[0]!, FILES[0]!])).toThrow(/duplicate/);
     expect(tree(dir)).toEqual(OLD);
   });
 
-  test('deterministic: the same operations in the same (sorted) order whatever the order of the files', () => {
-    const a = fullWriteCalls().trace;
-    put(dir, OLD);
-    const s = seam(dir);
-    writeAtomically(dir, [...FILES].reverse(), { ...options, fs: s.fs });
-    expect(s.trace).toEqual(a);
-    const renamed = a.filter((t) => t.startsWith('renameSync') && !t.includes('.synth.lock')).map((t) => t.split(' ')[2]);
-    expect(renamed).toEqual([...renamed].sort());
-    expect(renamed).toHaveLength(5);
+  test('durable order: the journal is on disk before the first change; each file written, fsynced and renamed; the journal goes last', () => {
+    const s = seam();
+    write(FILES, true, s.fs);
+    const t = s.trace.filter((l) => !l.includes(`${WORK}/lock`));
+    const journalIn = t.findIndex((l) => l.startsWith('renameSync') && l.endsWith(`${WORK}/journal`));
+    const firstChange = t.findIndex((l, i) => i > journalIn && l.startsWith('renameSync'));
+    expect(journalIn).toBeGreaterThan(-1);
+    expect(t.slice(0, journalIn).some((l) => l.startsWith('fsyncSync') && l.includes(`${WORK}/tmp.`))).toBe(true);
+    expect(firstChange).toBeGreaterThan(journalIn);
+    expect(t.findIndex((l) => l === `unlinkSync ${path.join(dir, WORK, 'journal')}`)).toBeGreaterThan(Math.max(...t.map((l, i) => (l.startsWith('renameSync') ? i : -1))));
+    // no temp file is ever made in the output folder itself
+    const folders = new Set([dir, path.join(dir, WORK), path.join(dir, 'argocd'), path.join(dir, 'previews', 'new'), path.join(dir, 'previews', 'gone')]);
+    expect(t.filter((l) => l.startsWith('openSync') && !l.includes(`/${WORK}/`) && !folders.has(l.slice('openSync '.length)))).toEqual([]);
   });
 
-  test('durable order: temps written, fsynced and closed; folders fsynced; journal fsynced; renames; folders fsynced; journal removed', () => {
-    const t = fullWriteCalls().trace;
-    const at = (entry: string) => {
-      expect(t).toContain(entry);
-      return t.indexOf(entry);
-    };
-    const last = (prefix: string) => t.map((x, i) => (x.startsWith(prefix) ? i : -1)).reduce((a, b) => Math.max(a, b));
-    const journalOpen = at('openSync .synth-journal');
-    const firstRename = t.findIndex((x) => x.startsWith('renameSync') && x.includes('synth-tmp'));
-    for (const f of FILES.filter((f) => f.path !== 'same.md')) {
-      const temp = path.posix.join(path.posix.dirname(f.path), `.${path.posix.basename(f.path)}.synth-tmp`);
-      const [open, sync, close] = [at(`openSync ${temp}`), at(`fsyncSync ${temp}`), at(`closeSync ${temp}`)];
-      expect(open < sync && sync < close).toBe(true);
-      expect(t.slice(open, sync).filter((x) => x.startsWith('writeSync')).every((x) => x === `writeSync ${temp}`)).toBe(true);
-    }
-    const lastTempClose = last('closeSync extra/deep/.x.yaml.synth-tmp');
-    for (const d of ['.', 'argocd', 'extra', 'extra/deep']) {
-      const i = t.indexOf(`fsyncSync ${d}`, lastTempClose);
-      expect([d, i > lastTempClose && i < journalOpen]).toEqual([d, true]);
-      const j = t.indexOf(`fsyncSync ${d}`, last('unlinkSync gone.k8s.yaml'));
-      expect([d, j > 0 && j < at('unlinkSync .synth-journal')]).toEqual([d, true]);
-    }
-    expect(at('fsyncSync .synth-journal')).toBeLessThan(firstRename);
-    expect(t.indexOf('fsyncSync .', at('closeSync .synth-journal'))).toBeLessThan(firstRename);
-    expect(last('renameSync')).toBeLessThan(at('unlinkSync gone.k8s.yaml'));
-    expect(t.indexOf('fsyncSync .', at('unlinkSync .synth-journal'))).toBeGreaterThan(0);
-  });
-});
-
-describe('kills (Killed at the Nth file-system call, nothing runs on the disk after it)', () => {
-  test('at every call, before or after it: each target is wholly old or new, and the next write leaves exactly the new version', () => {
-    const total = fullWriteCalls().calls();
-    const failures: string[] = [];
-    let kills = 0;
-    let mixed = 0;
+  test('a kill at any call, before or after it: the next command puts the old files back, then writes the new ones', () => {
+    const total = (() => {
+      const s = seam();
+      write(FILES, true, s.fs);
+      return s.calls();
+    })();
     for (const killAfter of [false, true])
       for (let n = 1; n <= total; n++) {
         put(dir, OLD);
-        const s = seam(dir, { killAt: n, killAfter });
-        const e = thrown(() => writeAtomically(dir, FILES, { ...options, fs: s.fs }));
-        // Killed, or swallowed by best-effort cleanup at the very end (the lock's release): either way nothing ran after it
-        if (s.killed() && (e instanceof Killed || e === undefined)) kills++;
-        else failures.push(`${n}${killAfter ? "+" : ""}: ${e} ${s.killed()} ${s.calls()} ${s.trace.slice(-3)}`);
-        if (badTargets().length) failures.push(`${n}${killAfter ? '+' : ''}: neither old nor new: ${badTargets()}`);
-        if (isMixed()) mixed++;
-        writeAtomically(dir, FILES, options);
-        if (canon(tree(dir)) !== canon(NEW)) failures.push(`${n}${killAfter ? '+' : ''}: after recovery ${Object.keys(tree(dir))}`);
+        const s = seam({ killAt: n, killAfter });
+        thrown(() => write(FILES, true, s.fs)); // (a kill in best-effort cleanup is swallowed there, as if it had come after)
+        expect(s.killed()).toBe(true);
+        // The next command first puts back what the killed one changed, whatever it then writes.
+        Output.locked(dir, {}, () => undefined);
+        const after = tree(dir);
+        const version = differing(after, OLD).length === 0 ? 'old' : differing(after, NEW).length === 0 ? 'new' : differing(after, OLD);
+        expect([n, killAfter, version]).toEqual([n, killAfter, expect.stringMatching(/^(old|new)$/)]);
+        write();
+        expect(tree(dir)).toEqual(NEW);
       }
-    expect(failures).toEqual([]);
-    expect(kills).toBe(2 * total);
-    expect(total).toBeGreaterThan(60);
-    expect(mixed).toBeGreaterThan(0); // kills between the renames were exercised
-    if (process.env.SHOW_FIGURES) console.log({ total, kills, mixed });
-  }, 60_000);
-
-  test('a kill is rolled forward by the next call even if it writes nothing: the folder is wholly old or wholly new', () => {
-    const total = fullWriteCalls().calls();
-    const failures: string[] = [];
-    let forward = 0;
-    for (let n = 1; n <= total; n++) {
-      put(dir, OLD);
-      thrown(() => writeAtomically(dir, FILES, { ...options, fs: seam(dir, { killAt: n }).fs }));
-      writeAtomically(dir, [], { managed });
-      const now = canon(tree(dir));
-      if (now === canon(NEW)) forward++;
-      else if (now !== canon(OLD)) failures.push(`${n}: ${now.slice(0, 300)}`);
-    }
-    expect(failures).toEqual([]);
-    expect(forward).toBeGreaterThan(5);
-  }, 60_000);
-
-  test('a kill during the recovery of a kill: still old or new, and the next write finishes', () => {
-    const total = fullWriteCalls().calls();
-    const failures: string[] = [];
-    let pairs = 0;
-    const decided = [...Array(total).keys()].map((i) => i + 1).filter((n) => {
-      put(dir, OLD);
-      thrown(() => writeAtomically(dir, FILES, { ...options, fs: seam(dir, { killAt: n }).fs }));
-      return fs.existsSync(path.join(dir, '.synth-journal'));
-    });
-    // the first kill where the write is decided, one between the renames, and the last: every call of their recovery
-    for (const n of [decided[0], decided[Math.floor(decided.length / 2)], decided[decided.length - 1]]) {
-      put(dir, OLD);
-      thrown(() => writeAtomically(dir, FILES, { ...options, fs: seam(dir, { killAt: n }).fs }));
-      const killed = tree(dir);
-      for (let m = 1; ; m++) {
-        put(dir, killed);
-        const s = seam(dir, { killAt: m });
-        thrown(() => writeAtomically(dir, FILES, { ...options, fs: s.fs }));
-        pairs++;
-        if (badTargets().length) failures.push(`${n}/${m}: neither old nor new: ${badTargets()}`);
-        writeAtomically(dir, FILES, options);
-        if (canon(tree(dir)) !== canon(NEW)) failures.push(`${n}/${m}: after recovery ${Object.keys(tree(dir))}`);
-        if (!s.killed()) break;
-      }
-    }
-    expect(failures).toEqual([]);
-    expect(decided.length).toBeGreaterThan(10);
-    expect(pairs).toBeGreaterThan(100);
-  }, 60_000);
-
-  test('strays of killed writers (temps, the old writer’s .<pid>.new/.old, lock staging, a torn journal, a dead lock) are removed', () => {
-    const dead = spawnSync('true').pid!;
-    put(dir, {
-      ...OLD,
-      'ov.k8s.yaml.4242.new': 'half',
-      'argocd/ov.yaml.4242.old': 'app: old\n',
-      '.ov.md.synth-tmp': '# ha',
-      'argocd/.ov.yaml.synth-tmp': 'app',
-      '.synth.lock': `${dead}\n`,
-      [`.synth.lock.${dead}`]: `${dead}\n`,
-      [`.synth.lock.${dead}.stale`]: `${dead}\n`,
-      '.synth-journal': '{"write":["ov.k',
-      'notes.txt.12.old': 'not ours either',
-    });
-    writeAtomically(dir, FILES, options);
-    expect(tree(dir)).toEqual({ ...NEW, 'notes.txt.12.old': 'not ours either' });
   });
-});
 
-describe('machine errors', () => {
-  const inject = (fault: Seam['fault'], extra: Partial<Seam> = {}) => {
+  test('a kill while putting back a killed transaction: the next command still ends at the old files', () => {
     put(dir, OLD);
-    return thrown(() => writeAtomically(dir, FILES, { ...options, fs: seam(dir, { fault, ...extra }).fs }));
-  };
-
-  test('ENOSPC while writing a file (after short writes): no partial file, no temp, targets old, one line', () => {
-    const temp = '.ov.k8s.yaml.synth-tmp';
-    const full = (op: Op, _n: number, file: string) => op === 'writeSync' && file === temp && fs.statSync(path.join(dir, file)).size > 20000;
-    const e = inject((op, n, file) => (full(op, n, file) ? 'ENOSPC' : undefined), { shortWrites: 4096 });
-    expect(oneLine(e)).toBe(`cannot write ${dir}/ov.k8s.yaml: no space left on device (ENOSPC)`);
-    expect(tree(dir)).toEqual(OLD);
+    thrown(() => write(FILES, true, seam({ killAt: 40 }).fs));
+    for (let n = 1; n < 60; n++) {
+      const s = seam({ killAt: n });
+      thrown(() => Output.locked(dir, { fs: s.fs }, () => undefined));
+      if (!s.killed()) break;
+    }
+    Output.locked(dir, {}, () => undefined);
+    expect(differing(tree(dir), OLD)).toEqual([]);
   });
 
-  test('ENOSPC or EIO at every write and fsync: an OutputError naming the code, and the folder exactly as it was', () => {
-    const { perOp } = fullWriteCalls();
-    for (const code of ['ENOSPC', 'EIO'])
-      for (const target of ['writeSync', 'fsyncSync'] as const)
-        for (let n = 1; n <= perOp.get(target)!; n++) {
-          const e = inject((op, i) => (op === target && i === n ? code : undefined));
-          if (target === 'fsyncSync' && n > perOp.get(target)! - 5) {
-            // the folder syncs after the renames: decided, the next call finishes
-            writeAtomically(dir, FILES, options);
-            expect(tree(dir)).toEqual(NEW);
-            continue;
-          }
-          expect([target, n, oneLine(e)]).toEqual([target, n, expect.stringMatching(new RegExp(`^cannot \\w+ ${dir}\\S*: .+ \\(${code}\\)$`))]);
-          expect([target, n, tree(dir)]).toEqual([target, n, OLD]);
+  test('ENOSPC, EIO or EACCES at any call: one line naming the path and the code, and every file exactly as it was', () => {
+    for (const code of ['ENOSPC', 'EIO', 'EACCES'])
+      for (let n = 1; ; n++) {
+        put(dir, OLD);
+        const s = seam({ fault: (_op, call) => (call === n ? code : undefined), shortWrites: 4096 });
+        const e = thrown(() => write(FILES, true, s.fs));
+        if (e === undefined) {
+          expect(tree(dir)).toEqual(NEW);
+          break;
         }
-  }, 60_000);
-
-  test('EIO at any call of any operation: an OutputError or success, never a mix; the next call leaves the new version', () => {
-    const { perOp } = fullWriteCalls();
-    for (const [target, count] of perOp)
-      for (let n = 1; n <= count; n++) {
-        const e = inject((op, i) => (op === target && i === n ? 'EIO' : undefined));
-        if (e !== undefined) oneLine(e);
-        const now = tree(dir);
-        if (now['.synth.lock'] === `${process.pid}\n`) delete now['.synth.lock']; // its release failed: taken over next time
-        const decided = '.synth-journal' in now;
-        if (!decided) expect([target, n, canon(now) === canon(OLD) || canon(now) === canon(NEW)]).toEqual([target, n, true]);
-        writeAtomically(dir, FILES, options);
-        expect([target, n, tree(dir)]).toEqual([target, n, NEW]);
+        expect(oneLine(e)).toMatch(new RegExp(`^cannot \\w+ .*\\(${code}\\)$`));
+        expect([code, n, differing(tree(dir), OLD)]).toEqual([code, n, []]);
       }
-  }, 60_000);
-
-  test('EACCES / EROFS / ENOENT from the machine: one line with the path and the code', () => {
-    expect(oneLine(inject((op, _n, f) => (op === 'openSync' && f.endsWith('synth-tmp') ? 'EACCES' : undefined)))).toBe(
-      `cannot write ${dir}/argocd/ov-demo.yaml: permission denied (EACCES)`,
-    );
-    expect(tree(dir)).toEqual(OLD);
-    expect(oneLine(inject((op) => (op === 'openSync' ? 'EROFS' : undefined)))).toBe(`cannot lock ${dir}/.synth.lock: read-only file system (EROFS)`);
-    expect(oneLine(inject((op, n) => (op === 'mkdirSync' && n === 4 ? 'ENOENT' : undefined)))).toBe(`cannot create ${dir}/extra/deep: no such file or folder (ENOENT)`);
-    expect(oneLine(inject((op) => (op === 'renameSync' ? 'EACCES' : undefined)))).toBe(`cannot replace ${dir}/argocd/ov-demo.yaml: permission denied (EACCES)`);
-    writeAtomically(dir, FILES, options); // the journal: the next call finishes
-    expect(tree(dir)).toEqual(NEW);
   });
 
-  test('a folder where a file should be (EISDIR), a file where a folder should be (ENOTDIR)', () => {
-    put(dir, OLD);
+  test('a folder where a file should be (EISDIR), a file where a folder should be (ENOTDIR), a file as the output folder, a dangling link', () => {
     fs.rmSync(path.join(dir, 'ov.md'));
     fs.mkdirSync(path.join(dir, 'ov.md'));
-    expect(oneLine(thrown(() => writeAtomically(dir, FILES, options)))).toBe(`cannot replace ${dir}/ov.md: a folder is in the way (EISDIR)`);
-    put(dir, { ...OLD, extra: 'a file' });
-    expect(oneLine(thrown(() => writeAtomically(dir, FILES, options)))).toBe(`cannot replace ${dir}/extra/deep/x.yaml: a file is in the way of a folder (ENOTDIR)`);
-    expect(tree(dir)).toEqual({ ...OLD, extra: 'a file' });
-  });
-
-  test('a file where the output folder should be (EEXIST)', () => {
-    const file = path.join(root, 'a-file');
+    expect(oneLine(thrown(() => write()))).toBe(`cannot read ${dir}/ov.md: a folder is in the way (EISDIR)`);
+    put(dir, { [RECORD]: OLD[RECORD]!, previews: 'a file' });
+    expect(oneLine(thrown(() => write()))).toMatch(new RegExp(`^cannot (read|create) ${dir}/previews.*: a file is in the way of a folder \\(ENOTDIR\\)$`));
+    const file = path.join(temp(), 'file');
     fs.writeFileSync(file, '');
-    expect(oneLine(thrown(() => writeAtomically(file, FILES)))).toBe(`cannot create ${file}: a file is in the way (EEXIST)`);
+    expect(oneLine(thrown(() => Output.locked(file, {}, () => undefined)))).toBe(`cannot create ${file}/${WORK}: a file is in the way of a folder (ENOTDIR)`);
+    const link = path.join(temp(), 'link');
+    fs.symlinkSync(path.join(link, '..', 'missing'), link);
+    expect(oneLine(thrown(() => Output.locked(link, {}, () => undefined)))).toBe(`cannot create ${link}: it is a symbolic link to a missing folder (ENOENT)`);
   });
 
-  test('a dangling outdir symlink', () => {
-    const link = path.join(root, 'dangling');
-    fs.symlinkSync(path.join(root, 'missing'), link);
-    expect(oneLine(thrown(() => writeAtomically(link, FILES)))).toBe(`cannot create ${link}: it is a symbolic link to a missing folder (ENOENT)`);
-  });
+  describe('the lock', () => {
+    const lock = () => path.join(dir, WORK, 'lock');
+    test('held by a live process: waits, says so once, then a LockError naming the file, the pid and what to do', () => {
+      fs.mkdirSync(path.join(dir, WORK));
+      fs.writeFileSync(lock(), `${process.ppid}\n`);
+      const told: string[] = [];
+      const e = thrown(() => Output.locked(dir, { lockTimeoutMs: 300, onWait: (m) => told.push(m) }, () => undefined));
+      expect(e).toBeInstanceOf(LockError);
+      expect(oneLine(e)).toMatch(new RegExp(`^cannot lock ${lock()}: process ${process.ppid} .* still holds it after 300 ms; wait for it to finish and run again, or delete ${lock()} if`));
+      expect(told).toEqual([`waiting for process ${process.ppid} to release ${lock()}`]);
+    });
 
-  test('a non-file-system error is rethrown as it is, and the lock is released', () => {
-    put(dir, OLD);
-    const bug = new TypeError('a bug in managed');
-    expect(thrown(() => writeAtomically(dir, FILES, { prune: true, managed: () => { throw bug; } }))).toBe(bug);
-    expect(tree(dir)).toEqual(OLD);
+    test('its work folder removed, empty, by a command that just finished: made again, and the lock taken', () => {
+      let removed = false;
+      const s = seam({ fault: (op, _n, file) => {
+        if (op !== 'openSync' || removed || !file.endsWith(`${WORK}/lock.${process.pid}`)) return undefined;
+        removed = true;
+        fs.rmdirSync(path.join(dir, WORK));
+        return 'ENOENT';
+      } });
+      expect(write(FILES, true, s.fs).written.length).toBeGreaterThan(0);
+      expect(removed).toBe(true);
+      expect(tree(dir)).toEqual(NEW);
+    });
+
+    test('held by a dead process, or unreadable (a crash): taken over without waiting', () => {
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+      for (const holder of [`${dead}\n`, 'garbage']) {
+        fs.mkdirSync(path.join(dir, WORK), { recursive: true });
+        fs.writeFileSync(lock(), holder);
+        const told: string[] = [];
+        Output.locked(dir, { lockTimeoutMs: 60_000, onWait: (m) => told.push(m) }, (out) => out.commit({ files: FILES, prune: true }));
+        expect(told).toEqual([]);
+        expect(tree(dir)).toEqual(NEW);
+      }
+    });
   });
 });
 
-describe('the lock', () => {
-  let sleeper: ChildProcess;
-  afterEach(() => sleeper?.kill());
+/**
+ * The commands on copies of the committed state, each into an output folder of its own. An environment renders
+ * the same on every call, so rendering is memoized: the kill loops run the commands hundreds of times.
+ */
+describe('the commands', () => {
+  const memo = new Map<string, Rendered>();
+  const render = (env: Environment, app: App) => {
+    const key = JSON.stringify(env);
+    if (!memo.has(key)) memo.set(key, renderEnvironment(env, app));
+    return memo.get(key)!;
+  };
+  const quiet = { stdout: { write: () => true }, stderr: { write: () => true } };
+  let template: string;
+  const RELEASE = ['--namespace', DEMO.namespace, '--frontend-tag', 'pr-1', '--backend-tag', 'pr-2'];
 
-  test('held by a live process: waits lockTimeoutMs, says so once, then LockError naming the file, the pid and what to do', () => {
-    put(dir, OLD);
-    sleeper = spawn('sleep', ['30']);
-    fs.writeFileSync(path.join(dir, '.synth.lock'), `${sleeper.pid}\n`);
-    const told: string[] = [];
-    const t0 = Date.now();
-    const e = thrown(() => writeAtomically(dir, FILES, { ...options, lockTimeoutMs: 300, onWait: (m) => told.push(m) }));
-    const waited = Date.now() - t0;
-    expect(e).toBeInstanceOf(LockError);
-    expect(oneLine(e)).toBe(
-      `cannot lock ${dir}/.synth.lock: process ${sleeper.pid} (another synth) still holds it after 300 ms; wait for it to finish and run again, or delete ${dir}/.synth.lock if process ${sleeper.pid} is not a synth`,
-    );
-    expect(waited).toBeGreaterThanOrEqual(300);
-    expect(waited).toBeLessThan(2000);
-    expect(told).toEqual([`waiting for another synth (process ${sleeper.pid}) to release ${dir}/.synth.lock`]);
-    expect(tree(dir)).toEqual({ ...OLD, '.synth.lock': `${sleeper.pid}\n` }); // not ours: left alone
-  });
+  interface Project { root: string; dist: string; state: string }
+  /** A copy of the project's state and a full synth of it in dist/, in a git repository with the project's .gitignore. */
+  function project(): Project {
+    const root = temp('ov-project-');
+    fs.cpSync(template, root, { recursive: true });
+    return { root, dist: path.join(root, 'dist'), state: path.join(root, 'state') };
+  }
+  const args = (p: Project) => ['--outdir', p.dist, '--state-dir', p.state, '--quiet'];
+  const snapshot = (p: Project) => ({ state: tree(p.state), dist: tree(p.dist) });
+  /** dist/ as a synth of the state now renders it: the state and dist/ agree. */
+  function rendered(p: Project): Record<string, string> {
+    const fresh = path.join(temp(), 'dist');
+    fs.cpSync(p.dist, fresh, { recursive: true }); // foreign files and the record as they are
+    expect(main(['--outdir', fresh, '--state-dir', p.state, '--quiet'], {}, quiet, { render })).toBe(CONTRACT.exit.done);
+    return tree(fresh);
+  }
 
-  test('held by a dead process, or unreadable (a crash): taken over without waiting', () => {
-    for (const content of [`${spawnSync('true').pid}\n`, '', 'garbage']) {
-      put(dir, { ...OLD, '.synth.lock': content });
-      const told: string[] = [];
-      writeAtomically(dir, FILES, { ...options, lockTimeoutMs: 60_000, onWait: (m) => told.push(m) });
-      expect(told).toEqual([]);
-      expect(tree(dir)).toEqual(NEW);
+  beforeAll(() => {
+    template = temp('ov-template-');
+    fs.mkdirSync(path.join(template, 'state'));
+    for (const f of ['releases.json', 'previews.json']) fs.copyFileSync(path.join(__dirname, '..', 'lib', 'config', f), path.join(template, 'state', f));
+    fs.mkdirSync(path.join(template, 'dist'));
+    for (const [rel, text] of Object.entries(FOREIGN)) {
+      fs.mkdirSync(path.dirname(path.join(template, 'dist', rel)), { recursive: true });
+      fs.writeFileSync(path.join(template, 'dist', rel), text);
     }
+    expect(main(['--outdir', path.join(template, 'dist'), '--state-dir', path.join(template, 'state'), '--quiet'], {}, quiet, { render })).toBe(CONTRACT.exit.done);
+    fs.copyFileSync(path.join(__dirname, '..', '.gitignore'), path.join(template, '.gitignore'));
+    spawnSync('git', ['init', '-q', template]);
   });
 
-  test('released by its holder while we wait: we go on', async () => {
-    put(dir, OLD);
-    const lock = path.join(dir, '.synth.lock');
-    const release = path.join(root, 'release');
-    // The holder lets go once we say we are waiting (onWait runs inside the wait loop).
-    const holder = `const fs = require('fs'); fs.writeFileSync(process.argv[1], process.pid + '\\n');
-      const t = setInterval(() => { if (fs.existsSync(process.argv[2])) { fs.unlinkSync(process.argv[1]); clearInterval(t); } }, 5);`;
-    sleeper = spawn(process.execPath, ['-e', holder, lock, release]);
-    while (!fs.existsSync(lock)) await new Promise((r) => setTimeout(r, 10));
-    const told: string[] = [];
-    writeAtomically(dir, FILES, { ...options, onWait: (m) => (told.push(m), fs.writeFileSync(release, '')) });
-    expect(told).toEqual([`waiting for another synth (process ${sleeper.pid}) to release ${lock}`]);
-    expect(tree(dir)).toEqual(NEW);
-    fs.rmSync(release);
+  test('a synth leaves every file it did not write: dist/handover.md, and in an --outdir other *.md, *.k8s.yaml, argocd/*.yaml and temp files', () => {
+    const p = project();
+    for (const [rel, text] of Object.entries(FOREIGN)) expect([rel, tree(p.dist)[rel]]).toEqual([rel, text]);
+    expect(main(args(p), {}, quiet, { render })).toBe(CONTRACT.exit.done);
+    for (const [rel, text] of Object.entries(FOREIGN)) expect([rel, tree(p.dist)[rel]]).toEqual([rel, text]);
   });
 
-  test('two writers in separate processes never mix: the result is wholly one version', async () => {
-    const bundle = path.join(root, 'write.js');
-    // require.resolve: the module under test, as jest resolves it (a mutant, when one is mapped in)
-    const entry = require.resolve('../lib/synth/write');
-    require('esbuild').buildSync({ entryPoints: [entry], bundle: true, platform: 'node', outfile: bundle, logLevel: 'error' });
-    const names = ['a.k8s.yaml', 'b.k8s.yaml', 'c.md', 'd.md', 'argocd/e.yaml', 'argocd/f.yaml', 'g/h.yaml', 'i.k8s.yaml'];
-    const driver = `
-      const { writeAtomically } = require(${JSON.stringify(bundle)});
-      const fs = require('fs'), [dir, version, barrier] = process.argv.slice(1);
-      fs.writeFileSync(barrier + '.' + version, '');
-      while (!fs.existsSync(barrier)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-      let waits = 0;
-      for (let i = 0; i < 25; i++) {
-        const files = ${JSON.stringify(names)}.map((p) => ({ path: p, content: (version + i + ':' + p + '\\n').repeat(2000 + i) }));
-        writeAtomically(dir, files, { prune: true, onWait: () => waits++ });
+  test('--outdir /: the command walks nothing and deletes nothing of the root (through the seam, under a scratch root)', () => {
+    const p = project();
+    const root = temp('ov-root-');
+    put(root, { 'notes.md': 'the root\'s\n', 'home/x/ov.k8s.yaml': 'not ours\n', ...FOREIGN });
+    const s = seam({ chroot: root });
+    expect(main(['--outdir', '/', '--state-dir', p.state, '--quiet'], {}, quiet, { render, fs: s.fs })).toBe(CONTRACT.exit.done);
+    expect(s.trace.filter((t) => t.startsWith('readdirSync'))).toEqual([`readdirSync /${WORK}`]);
+    const after = tree(root);
+    expect(after['notes.md']).toBe('the root\'s\n');
+    expect(after['home/x/ov.k8s.yaml']).toBe('not ours\n');
+    for (const [rel, text] of Object.entries(FOREIGN)) expect(after[rel]).toBe(text);
+  });
+
+  test('a preview removed: its recorded file and folder go, nothing else', () => {
+    const p = project();
+    expect(preview(['add', 'ov-wag', '7', ...args(p)], {}, quiet, { render })).toBe(CONTRACT.exit.done);
+    expect(Object.keys(tree(p.dist))).toContain('previews/ov-wag-pr-7/ov-wag-pr-7.k8s.yaml');
+    expect(preview(['remove', 'ov-wag', '7', ...args(p)], {}, quiet, { render })).toBe(CONTRACT.exit.done);
+    expect(fs.existsSync(path.join(p.dist, 'previews', 'ov-wag-pr-7'))).toBe(false);
+    expect(tree(p.dist)).toEqual(tree(path.join(template, 'dist')));
+  });
+
+  /** Kills `command` at its 1st, 2nd, ... file-system call, on a fresh project each time; `check` looks after each kill. */
+  function killEverywhere(command: (p: Project, fsys: FileSystem) => unknown, check: (p: Project, n: number) => void): number {
+    let n = 1;
+    for (; ; n++) {
+      const p = project();
+      const s = seam({ killAt: n, killAfter: n % 2 === 0 });
+      command(p, s.fs);
+      if (!s.killed()) break;
+      check(p, n);
+    }
+    return n;
+  }
+
+  test('a release killed at any call: git add dist stages no lock, journal or temp file, and the next command brings state and dist/ back into agreement, the release wholly done or undone', () => {
+    const before = snapshot(project());
+    let after: ReturnType<typeof snapshot> | undefined;
+    const done = project();
+    expect(release([...RELEASE, ...args(done)], {}, quiet, { render })).toBe(CONTRACT.exit.done);
+    after = snapshot(done);
+    const calls = killEverywhere((p, fsys) => release([...RELEASE, ...args(p)], {}, quiet, { render, fs: fsys }), (p, n) => {
+      spawnSync('git', ['-C', p.root, 'add', 'dist']);
+      const staged = spawnSync('git', ['-C', p.root, 'diff', '--cached', '--name-only'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      expect([n, staged.filter((f) => f.startsWith(`dist/${WORK}/`))]).toEqual([n, []]);
+      expect(main(args(p), {}, quiet, { render })).toBe(CONTRACT.exit.done); // npm run synth repairs first
+      const now = snapshot(p);
+      expect([n, JSON.stringify(now) === JSON.stringify(before) || JSON.stringify(now) === JSON.stringify(after)]).toEqual([n, true]);
+    });
+    expect(calls).toBeGreaterThan(10);
+  });
+
+  test('a killed release is not applied by an unrelated preview add: after it, state and dist/ agree', () => {
+    const original = tree(path.join(template, 'state'))['releases.json'];
+    killEverywhere((p, fsys) => release([...RELEASE, ...args(p)], {}, quiet, { render, fs: fsys }), (p, n) => {
+      expect(preview(['add', 'ov-frontend', '9', ...args(p)], {}, quiet, { render })).toBe(CONTRACT.exit.done);
+      const releases = tree(p.state)['releases.json'];
+      if (releases !== original) expect([n, releases]).toEqual([n, expect.stringContaining('"pr-2"')]); // only if the release had wholly finished
+      expect([n, tree(p.dist)]).toEqual([n, rendered(p)]);
+    });
+  });
+
+  test('a one-namespace synth after a killed synth touches no other namespace\'s file', () => {
+    const edit = (p: Project) => {
+      const file = path.join(p.state, 'releases.json');
+      const releases = JSON.parse(fs.readFileSync(file, 'utf8'));
+      for (const ns of Object.keys(releases)) releases[ns].backend = 'pr-3';
+      fs.writeFileSync(file, `${JSON.stringify(releases, null, 2)}\n`);
+    };
+    const production = `${PRODUCTION.namespace}.k8s.yaml`;
+    const old = tree(path.join(template, 'dist'))[production];
+    killEverywhere((p, fsys) => (edit(p), main(args(p), {}, quiet, { render, fs: fsys })), (p, n) => {
+      // Killed before its journal was gone, the synth is undone; after, it was done.
+      const expected = fs.existsSync(path.join(p.dist, WORK, 'journal')) ? old : tree(p.dist)[production];
+      expect(main([...args(p), '--namespace', DEMO.namespace], {}, quiet, { render })).toBe(CONTRACT.exit.done);
+      expect([n, tree(p.dist)[production] === expected]).toEqual([n, true]);
+    });
+  });
+
+  test(`a release that fails with exit ${CONTRACT.exit.machine} (a full disk, an error, a state folder it cannot write) has changed neither dist/ nor the state`, () => {
+    const before = snapshot(project());
+    for (const code of ['ENOSPC', 'EIO']) {
+      for (let n = 1; ; n++) {
+        const p = project();
+        const r = release([...RELEASE, ...args(p)], {}, quiet, { render, fs: seam({ fault: (_op, call) => (call === n ? code : undefined) }).fs });
+        if (r === CONTRACT.exit.done) break;
+        expect([code, n, r, snapshot(p)]).toEqual([code, n, CONTRACT.exit.machine, before]);
       }
-      console.log(waits);`;
-    put(dir, {});
-    const barrier = path.join(root, 'go');
-    const run = (version: string) =>
-      new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, ['-e', driver, dir, version, barrier]);
-        let out = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (out += d));
-        child.on('close', (code) => resolve({ code, out }));
-      });
-    const both = Promise.all([run('A'), run('B')]);
-    while (!fs.existsSync(`${barrier}.A`) || !fs.existsSync(`${barrier}.B`)) await new Promise((r) => setTimeout(r, 10));
-    fs.writeFileSync(barrier, '');
-    const results = await both;
-    expect(results.map((r) => r.code)).toEqual([0, 0]);
-    expect(results.reduce((n, r) => n + Number(r.out), 0)).toBeGreaterThan(0); // they did contend
-    const final = tree(dir);
-    expect(Object.keys(final).sort()).toEqual([...names].sort());
-    const version = final['a.k8s.yaml'].slice(0, 1);
-    for (const p of names) expect(final[p]).toBe(`${version}24:${p}\n`.repeat(2024));
-  }, 60_000);
+    }
+    const p = project();
+    const stateTemp = (file: string) => file.endsWith('.releases.json.synth-tmp');
+    const err: string[] = [];
+    const r = release([...RELEASE, ...args(p)], {}, { ...quiet, stderr: { write: (s: string) => err.push(s) } }, { render, fs: seam({ fault: (op, _n, file) => (op === 'openSync' && stateTemp(file) ? 'EACCES' : undefined) }).fs });
+    expect(r).toBe(CONTRACT.exit.machine);
+    expect(err.join('')).toMatch(/^error: cannot write .*releases\.json: permission denied \(EACCES\)\n$/);
+    expect(snapshot(p)).toEqual(before);
+  });
+
+  /**
+   * Runs `command` in-process while a child process runs `other` against the same project: the in-process
+   * command pauses after it read the state (while rendering) until the child either waits for the lock or has
+   * changed the state, so the two always overlap. Resolves with both exit codes once the child has finished.
+   */
+  async function overlapping(p: Project, other: string[], command: (seams: { render: typeof render }) => number): Promise<[number, number | null, string]> {
+    const log = path.join(temp(), 'child.log');
+    const fd = fs.openSync(log, 'w');
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'scripts', 'run.js'), 'lib/synth/commands.ts', ...other, ...args(p)], { stdio: ['ignore', fd, fd] });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const state = snapshot(p).state;
+    let paused = false;
+    const pause = (env: Environment, app: App) => {
+      if (!paused) {
+        paused = true;
+        const deadline = Date.now() + 60_000;
+        while (!/waiting for process/.test(fs.readFileSync(log, 'utf8')) && JSON.stringify(tree(p.state)) === JSON.stringify(state) && child.exitCode === null && Date.now() < deadline)
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      }
+      return render(env, app);
+    };
+    const code = command({ render: pause });
+    const childCode = await exited;
+    fs.closeSync(fd);
+    return [code, childCode, fs.readFileSync(log, 'utf8')];
+  }
+
+  test('two preview adds at once: both exit 0, both previews are in the state and in dist/', async () => {
+    const p = project();
+    const [a, b, log] = await overlapping(p, ['preview', 'add', 'ov-frontend', '8'], (seams) => preview(['add', 'ov-wag', '7', ...args(p)], {}, quiet, seams));
+    expect([a, b, log]).toEqual([CONTRACT.exit.done, CONTRACT.exit.done, expect.stringMatching(/^(waiting for process \d+ to release .*\n)?$/)]);
+    expect(JSON.parse(tree(p.state)['previews.json']!).previews.map((x: { number: number }) => x.number).sort()).toEqual([7, 8]);
+    expect(tree(p.dist)).toEqual(rendered(p));
+  }, 120_000);
+
+  test('a release beside a synth: both exit 0, and dist/ renders the state that results', async () => {
+    const p = project();
+    const [a, b] = await overlapping(p, ['release', ...RELEASE], (seams) => main(args(p), {}, quiet, seams));
+    expect([a, b]).toEqual([CONTRACT.exit.done, CONTRACT.exit.done]);
+    expect(tree(p.state)['releases.json']).toContain('"pr-2"');
+    expect(tree(p.dist)).toEqual(rendered(p));
+  }, 120_000);
 });

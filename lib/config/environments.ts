@@ -4,7 +4,7 @@
  * from the deployers' own setup name the upstream file; the rest are this project's choices.
  */
 import { z } from 'zod';
-import { Preview, previewEnvironment, previewName, previewsFileSchema } from './previews';
+import { Preview, previewEnvironment, previewName, previewsFileSchema } from './preview';
 import { imageTag } from './rules';
 import { EnvironmentInput } from './schema';
 import { committedState } from './state';

@@ -1,16 +1,22 @@
 /**
- * `npm run synth`: which environments to synthesize. Everything is rendered and validated in memory
- * before a single file in the output folder changes, and then the files are replaced all together.
+ * The synth command, which is also the cdk8s app (main.ts): one App with one OpenVault chart per environment.
+ * Run by the cdk8s CLI (CDK8S_OUTDIR set), cdk8s writes its own output folder (`app.synth()`) and nothing else
+ * is written. Run directly (`npm run synth`), the same charts go to dist/: under the output folder's lock the
+ * state files are read, everything is rendered and validated in memory, and then written as one transaction
+ * (lib/synth/write.ts). release and preview (lib/synth/state.ts) go through here with a state edit.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ENVIRONMENTS, environmentFor, NAMESPACES, PREVIEW_HOME, PREVIEWS } from '../config/environments';
+import { isDeepStrictEqual } from 'node:util';
+import { App } from 'cdk8s';
+import { ENVIRONMENTS, loadRegistry, NAMESPACES, PREVIEW_HOME, PREVIEWS, registryWith, Releases, releasesSchema, STATE } from '../config/environments';
+import { Preview, previewsFileSchema } from '../config/preview';
 import { projectPath } from '../config/project';
-import { Environment, placementOf, sharesNamespace } from '../config/types';
+import { readState, stateDir } from '../config/state';
+import { ConfigError, Environment, placementOf, sharesNamespace } from '../config/types';
 import { formatSummary, SummaryRow } from '../report/summary';
 import { EXIT, fail, Io, parseOptions } from './exit';
-import { adoptedGitOps, manifestPath, NO_GITOPS_NOTICE, Rendered, renderAll, renderEnvironment } from './render';
-import { writeAtomically } from './write';
+import { adoptedGitOps, manifestPath, NO_GITOPS_NOTICE, Rendered, renderAll } from './render';
+import { FileSystem, Output, RECORD } from './write';
 
 export { EXIT };
 export type { Io };
@@ -18,8 +24,6 @@ export type { Io };
 /** Where files go unless --outdir says otherwise: the project's dist/, wherever the command starts. */
 export const DEFAULT_OUTDIR = 'dist';
 export const defaultOutdir = (): string => projectPath(DEFAULT_OUTDIR);
-/** The one file the cdk8s CLI gets in its own folder (CDK8S_OUTDIR): every namespace's objects, one stream. */
-export const CDK8S_STREAM = 'open-vault.k8s.yaml';
 
 export const USAGE = `Usage: npm run synth -- [options]
 
@@ -27,54 +31,61 @@ Renders the Open Vault manifests into ${DEFAULT_OUTDIR}/: for each namespace <ns
 (kubectl apply -f), <ns>.md (topology) and argocd/<ns>.yaml (Argo CD Application); for each
 pull-request preview previews/<name>/<name>.k8s.yaml, and argocd/${PREVIEW_HOME}-previews.yaml. The Argo CD
 objects only once REPO_URL (lib/config/environments.ts) names the repository that holds this output.
-Image tags are in lib/config/releases.json (npm run release), previews in lib/config/previews.json
-(npm run preview).
+${RECORD} records what synth wrote: it deletes nothing else. Image tags are in
+lib/config/releases.json (npm run release), previews in lib/config/previews.json (npm run preview).
 
 Options:
   -n, --namespace NS   synthesize only NS (repeatable; ${PREVIEW_HOME} includes its previews); other
                        files stay as they are. Valid: ${NAMESPACES.join(', ')}. Default: every namespace.
       --outdir DIR     output folder (default ${DEFAULT_OUTDIR})
+      --state-dir DIR  where releases.json and previews.json are (default lib/config)
       --stdout         print the namespaces' objects as one YAML stream; write nothing
   -q, --quiet          print nothing on success
   -h, --help           show this help
 
 Environment:
-  CDK8S_OUTDIR   set by cdk8s synth: the stream also goes to CDK8S_OUTDIR/${CDK8S_STREAM}
+  CDK8S_OUTDIR   set by cdk8s synth: cdk8s writes one <chart>.k8s.yaml per environment there, and
+                 nothing else is written
   NO_COLOR       no colour in the summary
 
 Exit codes: 0 written; 1 the output failed validation; 2 a bad option, namespace or registry
-value; 3 the machine refused (a file, a folder, the disk, or another synth holding the lock);
+value; 3 the machine refused (a file, a folder, the disk, or another command holding the lock);
 70 a fault of this program. On 1, 2, 3 and 70 nothing in the output folder has changed.
 `;
 
-/** The files this tool owns in the output folder; anything else there is left alone. */
-export function isManaged(relativePath: string): boolean {
-  const p = relativePath.split(path.sep).join('/');
-  return /^[a-z0-9-]+\.(k8s\.yaml|md)$/.test(p) || /^argocd\/[a-z0-9-]+\.yaml$/.test(p) || /^previews\/([a-z0-9-]+)\/\1\.k8s\.yaml$/.test(p);
+/** The committed state: the tags of each namespace and the previews. */
+export interface State {
+  readonly releases: Releases;
+  readonly previews: readonly Preview[];
 }
 
-/** The environments to render: the registry's namespaces and the previews they hold. */
-export interface Registry {
-  readonly environments: readonly Environment[];
-  readonly previews: readonly Environment[];
+export function readStateFiles(dir: string): State {
+  return { releases: readState(dir, 'releases.json', releasesSchema).value, previews: readState(dir, 'previews.json', previewsFileSchema).value.previews };
 }
 
-/** The environments a request names: the chosen namespaces' own, with the previews of the one that holds them. */
-function selected(registry: Registry, namespaces: readonly string[] | undefined): Environment[] {
-  const envs = namespaces
-    ? [...new Set(namespaces)].map((ns) => registry.environments.find((e) => e.namespace === ns) ?? environmentFor(ns))
-    : [...registry.environments];
-  return envs.flatMap((e) => (e.namespace === PREVIEW_HOME ? [e, ...registry.previews] : [e]));
+/** A command's change of one state file, made from the state as it is under the lock. */
+export interface StateEdit {
+  readonly state: State;
+  readonly file: string;
+  readonly content: string;
 }
 
 export interface SynthRequest {
-  /** @default every namespace (and then files of environments that no longer exist are removed) */
+  /** @default every namespace (and then the recorded files of environments that no longer exist are removed) */
   readonly namespaces?: readonly string[];
   readonly outdir: string;
+  readonly stateDir: string;
   readonly stdout?: boolean;
   readonly quiet?: boolean;
-  /** Runs once everything rendered and validated, before the output folder changes (a state file's write). */
-  readonly beforeWrite?: () => void;
+  /** release and preview: the state file to change; called under the lock, before anything is rendered. */
+  readonly edit?: (state: State) => StateEdit | undefined;
+}
+
+/** What tests replace: how an environment renders, the file system, the lock's patience. */
+export interface Seams {
+  readonly render?: (env: Environment, app: App) => Rendered;
+  readonly fs?: FileSystem;
+  readonly lockTimeoutMs?: number;
 }
 
 /** Every object of the rendered namespaces as one stream, documents separated so that kubectl reads each. */
@@ -82,25 +93,38 @@ export function stream(rendered: readonly Rendered[]): string {
   return rendered.map((r) => r.yaml).join('---\n');
 }
 
+/** The environments a request names, the chosen namespaces' own with the previews of the one that holds them. */
+function selected(state: State, namespaces: readonly string[] | undefined): Environment[] {
+  // The registry as loaded at start while the state is what it was then (it is checked once either way).
+  const registry = isDeepStrictEqual(state, { releases: STATE.releases, previews: STATE.previews })
+    ? { environments: ENVIRONMENTS, previews: PREVIEWS }
+    : loadRegistry(registryWith(state.releases), state.previews);
+  const envs = namespaces
+    ? [...new Set(namespaces)].map((ns) => {
+      const env = registry.environments.find((e) => e.namespace === ns);
+      if (!env) throw new ConfigError(`unknown namespace ${JSON.stringify(ns)}: valid namespaces are ${registry.environments.map((e) => e.namespace).join(', ')}`);
+      return env;
+    })
+    : registry.environments;
+  return envs.flatMap((e) => (e.namespace === PREVIEW_HOME ? [e, ...registry.previews] : [e]));
+}
+
 /** Renders, checks and writes the request; throws what went wrong. */
-export function synthesize(registry: Registry, request: SynthRequest, vars: NodeJS.ProcessEnv, io: Io, render: (env: Environment) => Rendered = renderEnvironment): void {
-  const { rendered, files } = renderAll(selected(registry, request.namespaces), PREVIEW_HOME, render);
-  if (request.stdout) {
-    io.stdout.write(stream(rendered));
+export function synthesize(request: SynthRequest, vars: NodeJS.ProcessEnv, io: Io, seams: Seams = {}): void {
+  const cdk8sOutdir = vars.CDK8S_OUTDIR;
+  if (request.stdout || (cdk8sOutdir && !request.edit)) {
+    const { app, rendered } = renderAll(selected(readStateFiles(request.stateDir), request.namespaces), PREVIEW_HOME, seams.render, new App({ outdir: cdk8sOutdir ?? '.' }));
+    if (request.stdout) io.stdout.write(stream(rendered));
+    else app.synth(); // cdk8s writes its own folder; its CLI tells what it wrote
     return;
   }
-  request.beforeWrite?.();
-  writeAtomically(request.outdir, files, {
-    prune: request.namespaces === undefined,
-    managed: isManaged,
-    onWait: (message) => io.stderr.write(`${message}\n`),
-  });
-  // The cdk8s CLI reads (and prints, with --stdout) the manifests of its own folder, which it empties first.
-  if (vars.CDK8S_OUTDIR) {
-    fs.mkdirSync(vars.CDK8S_OUTDIR, { recursive: true });
-    fs.writeFileSync(path.join(vars.CDK8S_OUTDIR, CDK8S_STREAM), stream(rendered));
-  }
-  if (!request.quiet) {
+  Output.locked(request.outdir, { fs: seams.fs, lockTimeoutMs: seams.lockTimeoutMs, onWait: (message) => io.stderr.write(`${message}\n`) }, (out) => {
+    let state = readStateFiles(request.stateDir);
+    const edit = request.edit?.(state);
+    if (edit) state = edit.state;
+    const { rendered, files } = renderAll(selected(state, request.namespaces), PREVIEW_HOME, seams.render);
+    out.commit({ files, prune: request.namespaces === undefined, state: edit && { path: path.join(request.stateDir, edit.file), content: edit.content } });
+    if (request.quiet) return;
     const rows: SummaryRow[] = rendered.map((r) => ({
       namespace: sharesNamespace(r.env) ? `${r.env.namespace}/${placementOf(r.env).instance}` : r.env.namespace,
       file: path.join(request.outdir, manifestPath(r.env)),
@@ -109,32 +133,35 @@ export function synthesize(registry: Registry, request: SynthRequest, vars: Node
     }));
     io.stdout.write(formatSummary(rows, { color: Boolean(io.stdout.isTTY) && !vars.NO_COLOR }));
     if (rendered.some((r) => !sharesNamespace(r.env) && !adoptedGitOps(r.env))) io.stdout.write(`${NO_GITOPS_NOTICE}\n`);
-  }
+  });
 }
 
-/** The committed registry: its namespaces and previews. */
-export const COMMITTED: Registry = { environments: ENVIRONMENTS, previews: PREVIEWS };
+/** The options every command that writes shares. */
+export const WRITING_OPTIONS = {
+  outdir: { type: 'string' },
+  'state-dir': { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Where a command reads and writes: the project's own folders unless the options say otherwise. */
+export function folders(values: Record<string, unknown>): { outdir: string; stateDir: string; quiet: boolean } {
+  return {
+    outdir: (values.outdir as string | undefined) ?? defaultOutdir(),
+    stateDir: (values['state-dir'] as string | undefined) ?? stateDir(),
+    quiet: Boolean(values.quiet),
+  };
+}
 
 /** Runs the command; returns the exit code. */
-export function main(argv: readonly string[], vars: NodeJS.ProcessEnv, io: Io, render: (env: Environment) => Rendered = renderEnvironment): number {
+export function main(argv: readonly string[], vars: NodeJS.ProcessEnv, io: Io, seams: Seams = {}): number {
   try {
-    const { values } = parseOptions(argv, {
-      namespace: { type: 'string', short: 'n', multiple: true },
-      outdir: { type: 'string' },
-      stdout: { type: 'boolean' },
-      quiet: { type: 'boolean', short: 'q' },
-      help: { type: 'boolean', short: 'h' },
-    });
+    const { values } = parseOptions(argv, { ...WRITING_OPTIONS, namespace: { type: 'string', short: 'n', multiple: true }, stdout: { type: 'boolean' } });
     if (values.help) {
       io.stdout.write(USAGE);
       return EXIT.ok;
     }
-    synthesize(COMMITTED, {
-      namespaces: values.namespace as string[] | undefined,
-      outdir: (values.outdir as string | undefined) ?? defaultOutdir(),
-      stdout: values.stdout as boolean | undefined,
-      quiet: values.quiet as boolean | undefined,
-    }, vars, io, render);
+    synthesize({ ...folders(values), namespaces: values.namespace as string[] | undefined, stdout: values.stdout as boolean | undefined }, vars, io, seams);
     return EXIT.ok;
   } catch (error) {
     return fail(io, error);

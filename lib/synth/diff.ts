@@ -4,10 +4,10 @@
  */
 import { DiffInputError, diffAsJson, diffManifests, formatDiff, readTreeAtRef } from '../report/diff';
 import { ConfigError } from '../config/types';
-import { COMMITTED, DEFAULT_OUTDIR, isManaged } from './cli';
+import { ENVIRONMENTS, PREVIEW_HOME, PREVIEWS } from '../config/environments';
+import { DEFAULT_OUTDIR } from './cli';
 import { EXIT, fail, Io, parseOptions } from './exit';
 import { renderAll } from './render';
-import { PREVIEW_HOME } from '../config/environments';
 
 export const DIFF_USAGE = `Usage: npm run diff -- [--base REF] [--json]
 
@@ -16,7 +16,8 @@ object: added, removed and changed objects, the changed fields, old → new for 
 Exit codes: 0 compared (whatever the differences), 1 the render failed validation, 2 a bad option or ref.
 `;
 
-const isManifest = (p: string) => isManaged(p) && p.endsWith('.yaml');
+/** The manifests and Argo CD objects; not the topology pages, nor what else dist/ may hold. */
+const isManifest = (p: string) => p.endsWith('.yaml');
 
 export function diff(argv: readonly string[], _vars: NodeJS.ProcessEnv, io: Io): number {
   try {
@@ -26,7 +27,7 @@ export function diff(argv: readonly string[], _vars: NodeJS.ProcessEnv, io: Io):
       return EXIT.ok;
     }
     const base = (values.base as string | undefined) ?? 'HEAD';
-    const { files } = renderAll([...COMMITTED.environments, ...COMMITTED.previews], PREVIEW_HOME);
+    const { files } = renderAll([...ENVIRONMENTS, ...PREVIEWS], PREVIEW_HOME);
     const head = new Map(files.filter((f) => isManifest(f.path)).map((f) => [f.path, f.content]));
     let committed: Map<string, string>;
     try {

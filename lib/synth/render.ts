@@ -1,8 +1,10 @@
 /**
- * From environments to the text of their files, in memory: build each chart, validate every object,
- * serialize. Nothing here touches the file system, so a failure can never leave a file half-written.
+ * From environments to the text of their files, in memory: one cdk8s App with one OpenVault chart per
+ * environment, each chart's objects as cdk8s renders them (`toJson()`, what `app.synth()` writes), every object
+ * validated, then serialized. Nothing here touches the file system, so a failure can never leave a file half-written.
  */
 import { App, Chart } from 'cdk8s';
+import { dump } from 'js-yaml';
 import { AdoptedGitOps, ArgoCdApplication, manifestFile, PreviewApplicationSet, previewFile } from '../chart/argocd';
 import { OpenVault } from '../chart/open-vault';
 import { Environment, placementOf, sharesNamespace } from '../config/types';
@@ -10,7 +12,6 @@ import { KubeObject } from '../objects/kube-object';
 import { renderTopology } from '../report/topology/page';
 import { renderWorld } from '../report/topology/world';
 import { assertValid, ValidationError, Violation } from './validate';
-import { toYaml } from './yaml';
 
 export interface Rendered {
   readonly env: Environment;
@@ -30,8 +31,11 @@ function objectsOf(make: (app: App) => Chart): KubeObject[] {
   return make(new App()).toJson() as KubeObject[];
 }
 
+/** The environment's chart in `app`, named by its namespace (a preview by its instance): cdk8s's file name for it. */
+export const chartOf = (app: App, env: Environment): OpenVault => new OpenVault(app, placementOf(env).instance, { env });
+
 export function buildObjects(env: Environment): KubeObject[] {
-  return objectsOf((app) => new OpenVault(app, placementOf(env).instance, { env }));
+  return objectsOf((app) => chartOf(app, env));
 }
 
 /** The environment's Argo CD settings, once its repository URL is set. */
@@ -49,6 +53,13 @@ function adopted(env: Environment): AdoptedGitOps {
   return gitops;
 }
 
+/**
+ * One YAML stream, each object a document: js-yaml's block style, keys in the order given, no folding, no anchors.
+ * (The same objects as cdk8s's own `Yaml` writes them, which quotes a little differently and takes several times
+ * as long: the largest single cost of a synth.)
+ */
+export const toYaml = (...objects: readonly object[]): string => objects.map((o) => dump(o, { lineWidth: -1, noRefs: true, quotingType: '"' })).join('---\n');
+
 /** The environment's Argo CD Application (a namespace of the registry; previews come from the ApplicationSet). */
 export function applicationObject(env: Environment): KubeObject {
   return objectsOf((app) => new ArgoCdApplication(app, 'argocd', { namespace: env.namespace, gitops: adopted(env) }))[0];
@@ -59,9 +70,9 @@ export function previewSetObject(home: Environment): KubeObject {
   return objectsOf((app) => new PreviewApplicationSet(app, 'previews', { namespace: home.namespace, gitops: adopted(home) }))[0];
 }
 
-/** Builds, validates (throws ValidationError) and serializes one environment. */
-export function renderEnvironment(env: Environment): Rendered {
-  const objects = buildObjects(env);
+/** Builds the environment's chart in `app`, validates it (throws ValidationError) and serializes it. */
+export function renderEnvironment(env: Environment, app: App = new App()): Rendered {
+  const objects = chartOf(app, env).toJson() as KubeObject[];
   assertValid(objects);
   return { env, objects, yaml: toYaml(...objects) };
 }
@@ -91,7 +102,12 @@ export function filesOf(r: Rendered, hasPreviews: boolean, previews: readonly En
  * Renders every environment and collects the failures of all of them before giving up, so one run shows
  * every problem of every namespace. `previewHome` is the namespace whose Application set lists the previews.
  */
-export function renderAll(envs: readonly Environment[], previewHome: string, render: (env: Environment) => Rendered = renderEnvironment): { readonly rendered: Rendered[]; readonly files: RenderedFile[] } {
+export function renderAll(
+  envs: readonly Environment[],
+  previewHome: string,
+  render: (env: Environment, app: App) => Rendered = renderEnvironment,
+  app: App = new App(),
+): { readonly app: App; readonly rendered: Rendered[]; readonly files: RenderedFile[] } {
   const rendered: Rendered[] = [];
   const violations: Violation[] = [];
   const attempt = <T>(f: () => T): T | undefined => {
@@ -104,11 +120,11 @@ export function renderAll(envs: readonly Environment[], previewHome: string, ren
     }
   };
   for (const env of envs) {
-    const r = attempt(() => render(env));
+    const r = attempt(() => render(env, app));
     if (r) rendered.push(r);
   }
   const previewsIn = (ns: string) => rendered.map((r) => r.env).filter((e) => sharesNamespace(e) && e.namespace === ns);
   const files = rendered.flatMap((r) => attempt(() => filesOf(r, !sharesNamespace(r.env) && r.env.namespace === previewHome, previewsIn(r.env.namespace))) ?? []);
   if (violations.length > 0) throw new ValidationError(violations);
-  return { rendered, files };
+  return { app, rendered, files };
 }

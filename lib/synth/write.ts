@@ -1,18 +1,18 @@
 /**
- * Replaces the synthesized files of an output folder so that a kill, a crash or a full disk never leaves a
- * half-written file, and two synths never interleave. One call, under the lock `<outdir>/.synth.lock`:
+ * How a command changes files: everything rendered first, then one transaction under one lock, touching only
+ * files synth itself writes.
  *
- *  1. recover: a journal `<outdir>/.synth-journal` left by a killed call lists the renames and deletions it had
- *     decided; those whose temp file still exists are completed (roll forward), then the journal is removed.
- *  2. sweep: stray temp files (`.<name>.synth-tmp`, the old writer's `<name>.<pid>.new|.old`, lock staging files of
- *     dead processes) are removed.
- *  3. stage: each changed file goes to `.<name>.synth-tmp` beside its target: written fully, fsynced, closed; then
- *     its folders are fsynced. Any error up to here removes the temp files: the targets are untouched.
- *  4. commit: the journal is written and fsynced; only then are the temps renamed over the targets and pruned files
- *     unlinked, the folders fsynced and the journal removed. Once the journal is on disk the write is decided, and
- *     whatever interrupts it is finished by the next call: the files are replaced all together.
- *
- * Synchronous and not reentrant: a lock holding our own pid can only be left by an aborted earlier call.
+ * - What synth wrote into an output folder is recorded in `<outdir>/.synth-files` (committed with it). A file is
+ *   deleted only if that record lists it and the command no longer produces it; no folder is ever listed but
+ *   synth's own work folder, so nothing else in the output folder is read, let alone deleted.
+ * - The work folder `<outdir>/.synth/` (git-ignored, removed when empty) holds the lock, the journal and the temp
+ *   files: `git add dist` can never stage them.
+ * - The lock: commands writing one output folder queue; the command reads the state, renders and writes under it.
+ * - The journal: before the first change, the old content of every file the transaction changes (the output
+ *   files, the record, a state file) is written and fsynced. Each file is then replaced atomically (a temp file,
+ *   fsynced, renamed over it), and the journal is removed after the last. A failure puts the old files back at
+ *   once; a journal found by the next command is a killed transaction, put back before anything else, so the
+ *   killed command leaves no trace and state and output agree again.
  */
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
@@ -20,42 +20,48 @@ import * as path from 'node:path';
 /** A file to write, by path relative to the output folder, '/'-separated. */
 export interface OutputFile { readonly path: string; readonly content: string }
 
-export interface WriteOptions {
-  /** Remove managed files not in `files`. @default false */ readonly prune?: boolean;
-  /** Which relative paths this tool owns. @default every file */ readonly managed?: (relativePath: string) => boolean;
-  /** The file system, a seam for tests. @default node:fs */ readonly fs?: FileSystem;
-  /** How long to wait for another synth's lock before giving up, ms. @default 10000 */ readonly lockTimeoutMs?: number;
+/** The node:fs functions the writer uses, with node's signatures: a seam for tests. */
+export type FileSystem = Pick<typeof nodeFs,
+  'openSync' | 'writeSync' | 'fsyncSync' | 'closeSync' | 'renameSync' | 'linkSync' | 'unlinkSync' | 'rmdirSync' | 'mkdirSync' | 'readdirSync' | 'readFileSync' | 'lstatSync'>;
+
+export interface OutputOptions {
+  /** @default node:fs */ readonly fs?: FileSystem;
+  /** How long to wait for another command's lock before giving up, ms. @default 10000 */ readonly lockTimeoutMs?: number;
   /** Told once when waiting for the lock. */ readonly onWait?: (message: string) => void;
 }
 
-/** The node:fs functions the writer uses, with node's signatures. */
-export interface FileSystem
-  extends Pick<typeof nodeFs, 'openSync' | 'writeSync' | 'fsyncSync' | 'closeSync' | 'renameSync' | 'linkSync' | 'unlinkSync'>,
-    Pick<typeof nodeFs, 'mkdirSync' | 'readdirSync' | 'readFileSync' | 'lstatSync'> {}
+/** One transaction: the output files, whether files of the record no longer produced go, and a state file to write last. */
+export interface Change {
+  readonly files: readonly OutputFile[];
+  readonly prune: boolean;
+  readonly state?: { readonly path: string; readonly content: string };
+}
 
 /** The machine refused: the message is one line, `cannot <verb> <path>: <cause> (<CODE>)`. */
 export class OutputError extends Error {
-  constructor(message: string, readonly path: string, readonly code: string) {
+  readonly path: string;
+  readonly code: string;
+  constructor(message: string, file: string, code: string) {
     super(message);
     this.name = new.target.name;
+    this.path = file;
+    this.code = code;
   }
 }
 
-/** Another synth holds the lock. */
+/** Another command holds the lock. */
 export class LockError extends OutputError {}
 
-const LOCK = '.synth.lock';
-const JOURNAL = '.synth-journal';
-const TEMP = /^\..+\.synth-tmp$/;
-const LOCK_STAGING = /^\.synth\.lock\.(\d+)(\.stale)?$/; // <lock>.<pid> while acquiring, <lock>.<pid>.stale while taking over
-const OLD_WRITER = /^(.+)\.\d+\.(new|old)$/; // left by lib/output.ts when killed
+/** The record of what synth wrote, and synth's work folder, in an output folder. */
+export const RECORD = '.synth-files';
+export const WORK = '.synth';
+const LOCK = 'lock';
+const JOURNAL = 'journal';
 const CAUSES: Record<string, string> = {
   ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EIO: 'input/output error', EMFILE: 'too many open files',
   EACCES: 'permission denied', EPERM: 'operation not permitted', EROFS: 'read-only file system', ENAMETOOLONG: 'name too long',
   EISDIR: 'a folder is in the way', ENOTDIR: 'a file is in the way of a folder', EEXIST: 'a file is in the way', ENOENT: 'no such file or folder',
 };
-
-type Plan = { readonly write: readonly string[]; readonly delete: readonly string[] };
 
 /** The code of a system error (duck-typed: errors of node built-ins fail `instanceof Error` under jest's vm). */
 function codeOf(e: unknown): string | undefined {
@@ -63,29 +69,16 @@ function codeOf(e: unknown): string | undefined {
   return typeof x === 'object' && x !== null && typeof x.code === 'string' && typeof x.syscall === 'string' ? x.code : undefined;
 }
 
-/** A system error as an OutputError; anything else is returned as it is, to be rethrown. */
-function fail(verb: string, shown: string, e: unknown): unknown {
-  const code = codeOf(e);
-  if (!code) return e;
-  const cause = CAUSES[code] ?? String((e as Error).message).replace(/^\w+: /, '').replace(/, .*$/s, '');
-  return new OutputError(`cannot ${verb} ${shown}: ${cause} (${code})`, shown, code);
-}
-
-/** `run()`, its system errors as OutputError. */
-function attempt<T>(verb: string, shown: string, run: () => T): T {
+/** `run()`, its system errors as one-line OutputErrors; with `missing`, ENOENT gives undefined. */
+function attempt<T>(verb: string, shown: string, run: () => T, missing = false): T | undefined {
   try {
     return run();
   } catch (e) {
-    throw fail(verb, shown, e);
-  }
-}
-/** The same, or undefined when what it needs is not there (ENOENT). */
-function ifThere<T>(verb: string, shown: string, run: () => T): T | undefined {
-  try {
-    return run();
-  } catch (e) {
-    if (codeOf(e) === 'ENOENT') return undefined;
-    throw fail(verb, shown, e);
+    const code = codeOf(e);
+    if (code === undefined) throw e;
+    if (missing && code === 'ENOENT') return undefined;
+    const cause = CAUSES[code] ?? String((e as Error).message).replace(/^\w+: /, '').replace(/, .*$/s, '');
+    throw new OutputError(`cannot ${verb} ${shown}: ${cause} (${code})`, shown, code);
   }
 }
 
@@ -96,15 +89,12 @@ function quietly(run: () => void) {
   } catch {}
 }
 
-/** A safe relative path ('/'-separated, inside outdir, not one of ours), or undefined. */
-function normal(p: string): string | undefined {
+/** A relative path inside the folder and not synth's own ('/'-separated), or undefined. */
+function outputPath(p: string): string | undefined {
   const rel = path.posix.normalize(p);
-  const name = path.posix.basename(rel);
-  const ours = TEMP.test(name) || OLD_WRITER.test(name) || name.startsWith(LOCK) || name === JOURNAL;
-  return rel === '.' || rel === '..' || rel.startsWith('../') || path.posix.isAbsolute(rel) || ours ? undefined : rel;
+  const own = rel === RECORD || rel === WORK || rel.startsWith(`${WORK}/`);
+  return rel === '.' || rel.startsWith('../') || rel === '..' || path.posix.isAbsolute(rel) || own ? undefined : rel;
 }
-
-const tempOf = (rel: string) => path.posix.join(path.posix.dirname(rel), `.${path.posix.basename(rel)}.synth-tmp`);
 
 function alive(pid: number): boolean {
   if (!(pid > 0) || pid === process.pid) return false; // 0 would signal our process group
@@ -116,176 +106,265 @@ function alive(pid: number): boolean {
   }
 }
 
-function parsePlan(text: string): Plan | undefined {
-  const list = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string' && normal(s) === s);
-  try {
-    const plan = JSON.parse(text) as Plan;
-    return list(plan.write) && list(plan.delete) ? plan : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** Writes `files` under `outdir`, all together or not at all; throws OutputError when the machine refuses. */
-export function writeAtomically(
-  outdir: string,
-  files: readonly OutputFile[],
-  options: WriteOptions = {},
-): { readonly written: readonly string[]; readonly removed: readonly string[] } {
-  const fs = options.fs ?? nodeFs;
-  const managed = options.managed ?? (() => true);
-  const abs = (rel: string) => path.join(outdir, rel);
-  const wanted = new Map<string, Buffer>();
-  for (const f of files) {
-    const rel = normal(f.path);
-    if (rel === undefined || wanted.has(rel)) throw new Error(`invalid or duplicate output path '${f.path}'`);
-    wanted.set(rel, Buffer.from(f.content));
+/** A journal entry: a file and its content before the transaction (base64; null: it did not exist). */
+interface Entry { readonly path: string; readonly old: string | null }
+
+/** The files of one output folder, as one command changes them. */
+export class Output {
+  readonly outdir: string;
+  private readonly fs: FileSystem;
+  private readonly work: string;
+  private temps = 0;
+
+  private constructor(outdir: string, fs: FileSystem) {
+    this.outdir = outdir;
+    this.fs = fs;
+    this.work = path.join(outdir, WORK);
   }
 
-  const unlinkIfThere = (rel: string) => ifThere('remove', abs(rel), () => fs.unlinkSync(abs(rel)));
-  const writeFully = (file: string, data: Buffer, sync: boolean) => {
-    const fd = fs.openSync(file, 'w');
+  /** Runs `body` holding the folder's lock, after putting back a killed transaction; the lock is released after. */
+  static locked<T>(outdir: string, options: OutputOptions, body: (out: Output) => T): T {
+    const out = new Output(outdir, options.fs ?? nodeFs);
+    out.makeWork();
+    out.lock(options.lockTimeoutMs ?? 10_000, options.onWait);
     try {
-      for (let at = 0; at < data.length; ) at += fs.writeSync(fd, data, at, data.length - at);
-      if (sync) fs.fsyncSync(fd);
+      out.recover();
+      return body(out);
+    } finally {
+      quietly(() => out.fs.unlinkSync(path.join(out.work, LOCK))); // left behind, it holds our pid and is taken over once we exited
+      quietly(() => out.fs.rmdirSync(out.work)); // only when empty: a waiting command's staged lock keeps it
+    }
+  }
+
+  /** Writes the changed files of `change`, deletes the record's files it no longer has, then its state file; all or nothing. */
+  commit(change: Change): { readonly written: readonly string[]; readonly removed: readonly string[] } {
+    const wanted = new Map<string, Buffer>();
+    for (const f of change.files) {
+      const rel = outputPath(f.path);
+      if (rel === undefined || wanted.has(rel)) throw new Error(`invalid or duplicate output path '${f.path}'`);
+      wanted.set(rel, Buffer.from(f.content));
+    }
+    const recorded = this.record();
+    const plan: { file: string; data: Buffer | null; old: Buffer | null }[] = [];
+    /** Plans `file` to become `data` (null: no file); true if that is a change. */
+    const want = (file: string, data: Buffer | null): boolean => {
+      const old = this.read(file) ?? null;
+      const changed = data === null ? old !== null : !old?.equals(data);
+      if (changed) plan.push({ file, data, old });
+      return changed;
+    };
+    const written = [...wanted.keys()].sort().filter((rel) => want(this.abs(rel), wanted.get(rel)!));
+    const removed = change.prune ? recorded.filter((rel) => !wanted.has(rel) && want(this.abs(rel), null)) : [];
+    const record = [...new Set([...(change.prune ? [] : recorded), ...wanted.keys()])].sort();
+    want(this.abs(RECORD), Buffer.from(record.map((r) => `${r}\n`).join('')));
+    if (change.state) want(path.resolve(change.state.path), Buffer.from(change.state.content));
+    if (plan.length === 0) return { written: [], removed: [] };
+
+    this.journal(plan.map(({ file, old }) => ({ file, old })));
+    try {
+      for (const { file, data } of plan) this.put(file, data);
+      this.syncDirs(plan.map((p) => p.file));
+    } catch (error) {
+      try {
+        this.undo(); // the old files back now; if that fails too, the journal stays for the next command
+      } catch {}
+      throw error;
+    }
+    this.forget();
+    return { written, removed };
+  }
+
+  private abs(rel: string): string {
+    return path.join(this.outdir, rel);
+  }
+
+  /** The record of what synth wrote here: its safe paths (a tampered line naming anything else is ignored). */
+  private record(): string[] {
+    const text = this.read(this.abs(RECORD))?.toString('utf8') ?? '';
+    return text.split('\n').filter((l) => l !== '' && outputPath(l) === l);
+  }
+
+  /** A file's bytes, or undefined if there is none. */
+  private read(file: string): Buffer | undefined {
+    return attempt('read', file, () => this.fs.readFileSync(file), true);
+  }
+
+  private makeWork() {
+    attempt('create', this.work, () => {
+      try {
+        this.fs.mkdirSync(this.work, { recursive: true });
+      } catch (e) {
+        if (codeOf(e) === 'ENOENT' && this.fs.lstatSync(this.outdir, { throwIfNoEntry: false })?.isSymbolicLink())
+          throw new OutputError(`cannot create ${this.outdir}: it is a symbolic link to a missing folder (ENOENT)`, this.outdir, 'ENOENT');
+        throw e;
+      }
+    });
+  }
+
+  /** Writes `data` to `file` fully; fsynced when `sync`. */
+  private writeFully(file: string, data: Buffer, sync: boolean) {
+    const fd = this.fs.openSync(file, 'w');
+    try {
+      for (let at = 0; at < data.length; ) at += this.fs.writeSync(fd, data, at, data.length - at);
+      if (sync) this.fs.fsyncSync(fd);
     } catch (e) {
-      quietly(() => fs.closeSync(fd));
+      quietly(() => this.fs.closeSync(fd));
       throw e;
     }
-    fs.closeSync(fd); // not quietly: close can report a late write error
-  };
-  /** Makes the entries of these folders (relative, '.' is outdir) durable, in sorted order. */
-  const syncDirs = (rels: readonly string[]) => {
-    const dirs = new Set<string>();
-    for (const rel of rels) for (let d = path.posix.dirname(rel); !dirs.has(d); d = path.posix.dirname(d)) dirs.add(d);
-    for (const d of [...dirs].sort()) {
-      const fd = ifThere('sync', abs(d), () => fs.openSync(abs(d), 'r')); // gone meanwhile: nothing left to make durable
+    this.fs.closeSync(fd); // not quietly: close can report a late write error
+  }
+
+  /** Whether `file` is outside the output folder (a state file). */
+  private outside(file: string): boolean {
+    const rel = path.relative(this.outdir, file);
+    return rel.startsWith('..') || path.isAbsolute(rel);
+  }
+
+  /**
+   * Where `file`'s temp goes: the work folder for the output's files (so none is ever in the output itself), beside
+   * the file for anything else (a state file, whose folder may be on another file system), under a fixed name.
+   */
+  private tempOf(file: string): string {
+    return this.outside(file) ? path.join(path.dirname(file), `.${path.basename(file)}.synth-tmp`) : path.join(this.work, `tmp.${process.pid}.${++this.temps}`);
+  }
+
+  /** Replaces `file` by `data` atomically (or removes it, data null); its folders are made as needed. */
+  private put(file: string, data: Buffer | null) {
+    if (data === null) {
+      attempt('remove', file, () => this.fs.unlinkSync(file), true);
+      // A preview's folder goes with its last file; a folder with anything else in it stays (ENOTEMPTY).
+      for (let dir = path.dirname(file); dir !== this.outdir && !path.relative(this.outdir, dir).startsWith('..'); dir = path.dirname(dir))
+        try {
+          this.fs.rmdirSync(dir);
+        } catch {
+          break;
+        }
+      return;
+    }
+    attempt('create', path.dirname(file), () => this.fs.mkdirSync(path.dirname(file), { recursive: true }));
+    const temp = this.tempOf(file);
+    try {
+      attempt('write', file, () => this.writeFully(temp, data, true));
+      attempt('replace', file, () => this.fs.renameSync(temp, file));
+    } catch (e) {
+      quietly(() => this.fs.unlinkSync(temp));
+      throw e;
+    }
+  }
+
+  /** Makes the entries of the folders of these files durable. */
+  private syncDirs(files: readonly string[]) {
+    for (const dir of [...new Set(files.map((f) => path.dirname(f)))].sort()) {
+      const fd = attempt('sync', dir, () => this.fs.openSync(dir, 'r'), true);
       if (fd !== undefined)
-        attempt('sync', abs(d), () => {
+        attempt('sync', dir, () => {
           try {
-            fs.fsyncSync(fd);
+            this.fs.fsyncSync(fd);
           } catch (e) {
             if (codeOf(e) !== 'EINVAL') throw e; // EINVAL: this file system cannot sync folders
           } finally {
-            fs.closeSync(fd);
+            this.fs.closeSync(fd);
           }
         });
     }
-  };
-  const readPid = (file: string): number | undefined => {
-    const text = ifThere('lock', file, () => String(fs.readFileSync(file, 'utf8')).trim());
-    return text === undefined ? undefined : /^\d+$/.test(text) ? Number(text) : 0; // garbage (a crash) counts as a dead holder
-  };
-
-  // The lock: our pid is staged in a file of our own and hard-linked to the lock name, which fails if the lock
-  // exists, so the lock is never seen empty. A stale lock is moved aside and checked before it is deleted, so
-  // that a lock another synth took over meanwhile is put back rather than deleted.
-  const lock = abs(LOCK);
-  const staging = `${lock}.${process.pid}`;
-  attempt('create', outdir, () => {
-    try {
-      fs.mkdirSync(outdir, { recursive: true });
-    } catch (e) {
-      if (codeOf(e) === 'ENOENT' && fs.lstatSync(outdir, { throwIfNoEntry: false })?.isSymbolicLink())
-        throw new OutputError(`cannot create ${outdir}: it is a symbolic link to a missing folder (ENOENT)`, outdir, 'ENOENT');
-      throw e;
-    }
-  });
-  const timeout = options.lockTimeoutMs ?? 10_000;
-  const deadline = Date.now() + timeout;
-  let told = false;
-  try {
-    attempt('lock', lock, () => writeFully(staging, Buffer.from(`${process.pid}\n`), false)); // a lock matters only while its holder lives
-    for (;;) {
-      try {
-        fs.linkSync(staging, lock);
-        break;
-      } catch (e) {
-        if (codeOf(e) !== 'EEXIST') throw fail('lock', lock, e);
-      }
-      const holder = readPid(lock);
-      if (holder === undefined) continue; // released meanwhile
-      if (!alive(holder)) {
-        const aside = `${staging}.stale`;
-        if (!ifThere('lock', lock, () => (fs.renameSync(lock, aside), true))) continue; // taken over by someone else first
-        if (readPid(aside) !== holder) quietly(() => fs.linkSync(aside, lock));
-        attempt('lock', lock, () => fs.unlinkSync(aside));
-        continue;
-      }
-      const what = `cannot lock ${lock}: process ${holder} (another synth) still holds it after ${timeout} ms`;
-      const how = `wait for it to finish and run again, or delete ${lock} if process ${holder} is not a synth`;
-      if (Date.now() >= deadline) throw new LockError(`${what}; ${how}`, lock, 'EEXIST');
-      if (!told) options.onWait?.(`waiting for another synth (process ${holder}) to release ${lock}`);
-      told = true;
-      sleep(Math.max(1, Math.min(50, deadline - Date.now())));
-    }
-  } finally {
-    quietly(() => fs.unlinkSync(staging));
   }
 
-  const commit = (plan: Plan, recovering: boolean) => {
-    for (const rel of plan.write) {
-      const rename = () => fs.renameSync(abs(tempOf(rel)), abs(rel));
-      if (recovering) ifThere('replace', abs(rel), rename); // no temp: renamed before the kill
-      else attempt('replace', abs(rel), rename);
-    }
-    plan.delete.forEach(unlinkIfThere);
-    syncDirs([...plan.write, ...plan.delete]);
-    unlinkIfThere(JOURNAL);
-    syncDirs([JOURNAL]);
-  };
+  /** Writes the journal of a transaction: decided once it is renamed into place and its folder synced. */
+  private journal(entries: readonly { file: string; old: Buffer | null }[]) {
+    const text = JSON.stringify(entries.map(({ file, old }): Entry => ({ path: file, old: old && old.toString('base64') })));
+    this.put(path.join(this.work, JOURNAL), Buffer.from(text));
+    this.syncDirs([path.join(this.work, JOURNAL)]);
+  }
 
-  try {
-    // 1. recover
-    const journal = ifThere('read', abs(JOURNAL), () => String(fs.readFileSync(abs(JOURNAL), 'utf8')));
-    if (journal !== undefined) {
-      const plan = parsePlan(journal);
-      if (plan) commit(plan, true);
-      else unlinkIfThere(JOURNAL); // torn: it was being written when its writer died, before any rename
-    }
+  private forget() {
+    attempt('remove', path.join(this.work, JOURNAL), () => this.fs.unlinkSync(path.join(this.work, JOURNAL)), true);
+    this.syncDirs([path.join(this.work, JOURNAL)]);
+  }
 
-    // 2. sweep strays, listing the files that remain
-    const existing: string[] = [];
-    const walk = (dir: string) => {
-      const entries = attempt('read', abs(dir), () => fs.readdirSync(abs(dir), { withFileTypes: true }));
-      for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-        const rel = path.posix.join(dir, entry.name);
-        const staged = dir === '.' ? LOCK_STAGING.exec(entry.name) : null;
-        const old = OLD_WRITER.exec(rel);
-        if (entry.isDirectory()) walk(rel);
-        else if (staged ? !alive(Number(staged[1])) : TEMP.test(entry.name) || (old !== null && managed(old[1]))) unlinkIfThere(rel);
-        else if (entry.isFile() && normal(rel) === rel) existing.push(rel);
-      }
-    };
-    walk('.');
-
-    // 3. stage what changed
-    const same = (rel: string) => ifThere('replace', abs(rel), () => fs.readFileSync(abs(rel)))?.equals(wanted.get(rel)!);
-    const changed = [...wanted.keys()].sort().filter((rel) => !same(rel));
-    const removed = options.prune ? existing.filter((rel) => managed(rel) && !wanted.has(rel)) : [];
-    if (changed.length + removed.length === 0) return { written: [], removed: [] };
-    const staged: string[] = [];
+  /** Puts back every file of the journal that differs from its old content, then removes the journal. */
+  private undo() {
+    const text = this.read(path.join(this.work, JOURNAL));
+    if (text === undefined) return;
+    let entries: Entry[];
     try {
-      for (const rel of changed) {
-        attempt('create', abs(path.posix.dirname(rel)), () => fs.mkdirSync(abs(path.posix.dirname(rel)), { recursive: true }));
-        staged.push(rel);
-        attempt('write', abs(rel), () => writeFully(abs(tempOf(rel)), wanted.get(rel)!, true));
-      }
-      syncDirs(changed);
-      // 4. commit: decided once the journal is on disk
-      const plan: Plan = { write: changed, delete: removed };
-      attempt('write', abs(JOURNAL), () => writeFully(abs(JOURNAL), Buffer.from(`${JSON.stringify(plan)}\n`), true));
-      syncDirs([JOURNAL]);
-    } catch (e) {
-      for (const rel of staged) quietly(() => fs.unlinkSync(abs(tempOf(rel))));
-      quietly(() => fs.unlinkSync(abs(JOURNAL)));
-      throw e;
+      entries = JSON.parse(text.toString('utf8')) as Entry[];
+      if (!Array.isArray(entries) || !entries.every((e) => typeof e.path === 'string' && (e.old === null || typeof e.old === 'string'))) throw new Error();
+    } catch {
+      throw new OutputError(`cannot recover ${path.join(this.work, JOURNAL)}: not a journal of this program; remove it to go on`, this.work, 'EINVAL');
     }
-    commit({ write: changed, delete: removed }, false); // an error from here on leaves the journal: the next call finishes
-    return { written: changed, removed };
-  } finally {
-    quietly(() => fs.unlinkSync(lock)); // left behind, it holds our pid and is taken over once we have exited
+    for (const e of entries) {
+      if (this.outside(e.path)) quietly(() => this.fs.unlinkSync(this.tempOf(e.path))); // a state file's temp, if it was being written
+      const old = e.old === null ? null : Buffer.from(e.old, 'base64');
+      const now = this.read(e.path) ?? null;
+      if (old === null ? now !== null : !now?.equals(old)) this.put(e.path, old); // only what the transaction did change
+    }
+    this.syncDirs(entries.map((e) => e.path));
+    this.forget();
+  }
+
+  /** A killed transaction is put back, and the temp files of killed commands go: all of them are in the work folder. */
+  private recover() {
+    this.undo();
+    const names = attempt('read', this.work, () => this.fs.readdirSync(this.work)) ?? [];
+    for (const name of names.map(String)) {
+      const staged = /^lock\.(\d+)/.exec(name);
+      if (name.startsWith('tmp.') || (staged && !alive(Number(staged[1])))) attempt('remove', path.join(this.work, name), () => this.fs.unlinkSync(path.join(this.work, name)), true);
+    }
+  }
+
+  private readPid(file: string): number | undefined {
+    const text = attempt('lock', file, () => String(this.fs.readFileSync(file, 'utf8')).trim(), true);
+    return text === undefined ? undefined : /^\d+$/.test(text) ? Number(text) : 0; // garbage (a crash) counts as a dead holder
+  }
+
+  /**
+   * Our pid is staged in a file of our own and hard-linked to the lock's name, which fails if the lock exists, so
+   * the lock is never seen empty. A stale lock is moved aside and checked before it is deleted, so that a lock
+   * another command took over meanwhile is put back rather than deleted.
+   */
+  private lock(timeout: number, onWait?: (message: string) => void) {
+    const lock = path.join(this.work, LOCK);
+    const staging = `${lock}.${process.pid}`;
+    const deadline = Date.now() + timeout;
+    let told = false;
+    try {
+      // The work folder may have been removed, empty, by a command that just finished: then it is made again.
+      for (let tries = 0; ; tries++) {
+        try {
+          this.writeFully(staging, Buffer.from(`${process.pid}\n`), false);
+          break;
+        } catch (e) {
+          if (codeOf(e) !== 'ENOENT' || tries > 2) attempt('lock', lock, () => { throw e; });
+          this.makeWork();
+        }
+      }
+      for (;;) {
+        try {
+          this.fs.linkSync(staging, lock);
+          return;
+        } catch (e) {
+          if (codeOf(e) !== 'EEXIST') attempt('lock', lock, () => { throw e; });
+        }
+        const holder = this.readPid(lock);
+        if (holder === undefined) continue; // released meanwhile
+        if (!alive(holder)) {
+          const aside = `${staging}.stale`;
+          if (!attempt('lock', lock, () => (this.fs.renameSync(lock, aside), true), true)) continue; // someone else took it over first
+          if (this.readPid(aside) !== holder) quietly(() => this.fs.linkSync(aside, lock));
+          attempt('lock', lock, () => this.fs.unlinkSync(aside));
+          continue;
+        }
+        const what = `cannot lock ${lock}: process ${holder} (another synth, release or preview) still holds it after ${timeout} ms`;
+        const how = `wait for it to finish and run again, or delete ${lock} if process ${holder} is none of them`;
+        if (Date.now() >= deadline) throw new LockError(`${what}; ${how}`, lock, 'EEXIST');
+        if (!told) onWait?.(`waiting for process ${holder} to release ${lock}`);
+        told = true;
+        sleep(Math.max(1, Math.min(50, deadline - Date.now())));
+      }
+    } finally {
+      quietly(() => this.fs.unlinkSync(staging));
+    }
   }
 }

@@ -8,8 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadAll } from 'js-yaml';
 import { ENVIRONMENTS, PREVIEW_HOME, STATE } from '../../lib/config/environments';
-import { MAX_PREVIEWS } from '../../lib/config/previews';
-import { main, stream, synthesize } from '../../lib/synth/cli';
+import { MAX_PREVIEWS } from '../../lib/config/preview';
+import { main, stream } from '../../lib/synth/cli';
 import { preview, release } from '../../lib/synth/state';
 import { NO_GITOPS_NOTICE, renderEnvironment } from '../../lib/synth/render';
 import { ValidationError } from '../../lib/synth/validate';
@@ -56,7 +56,7 @@ describe('synth', () => {
   test('once it is set, each namespace has its Application and the demo the previews\' ApplicationSet, syncing that URL', () => {
     const outdir = temp();
     const c = capture();
-    synthesize({ environments: ENVIRONMENTS.map(adopted), previews: [] }, { outdir, quiet: true }, {}, c.io);
+    expect(main(['--outdir', outdir, '--quiet'], {}, c.io, { render: (env, app) => renderEnvironment(adopted(env), app) })).toBe(0);
     const files = tree(outdir);
     for (const env of ENVIRONMENTS) expect(files[`argocd/${env.namespace}.yaml`]).toContain(`repoURL: ${EXAMPLE_REPO_URL}`);
     expect(files[`argocd/${PREVIEW_HOME}-previews.yaml`]).toContain(`repoURL: ${EXAMPLE_REPO_URL}`);
@@ -76,7 +76,7 @@ describe('synth', () => {
     const broken = (env: Parameters<typeof renderEnvironment>[0]) => {
       throw new ValidationError([{ object: `Namespace/${env.instance ?? env.namespace}`, field: 'metadata', rule: 'test', message: 'broken' }]);
     };
-    expect(main(['--outdir', outdir], {}, c.io, broken)).toBe(1);
+    expect(main(['--outdir', outdir], {}, c.io, { render: broken })).toBe(1);
     for (const env of ENVIRONMENTS) expect(c.err.join('')).toContain(`Namespace/${env.namespace}: metadata: broken [test]`);
     expect(fs.readdirSync(outdir)).toEqual([]);
   });

@@ -7,7 +7,7 @@ import { manifestFile } from '../../lib/chart/argocd';
 import { DEFAULT_OUTDIR, defaultOutdir, main, USAGE } from '../../lib/synth/cli';
 import { STATE_DIR, stateDir } from '../../lib/config/state';
 import { release } from '../../lib/synth/state';
-import { writeAtomically } from '../../lib/synth/write';
+import { RECORD } from '../../lib/synth/write';
 import { CONTRACT, DEMO, escapeRegExp, objectsOf, ofKind, outputFiles, PRODUCTION, readmeSection, tree } from '../helpers';
 
 interface Result {
@@ -47,12 +47,14 @@ const cli = (argv: string[], vars: Record<string, string> = {}, isTTY = false): 
   capture((io) => main(['--outdir', outdir, ...argv], vars, io), isTTY);
 
 const [first, ...others] = NAMESPACES as [string, ...string[]];
+/** The files a synth of `namespaces` writes, with its record of them. */
+const written = (namespaces?: readonly string[]) => [...outputFiles(namespaces), RECORD].sort();
 
 describe('success', () => {
   test('with no options, every namespace: manifests, topology pages and Applications, and a summary', () => {
     const r = fullSynth;
     expect(r).toMatchObject({ code: DONE, stderr: '' });
-    expect(Object.keys(tree(synthesized))).toEqual(outputFiles());
+    expect(Object.keys(tree(synthesized))).toEqual(written());
     expect(r.stdout).toMatch(/^namespace\s+file\s+objects\s+size/);
     for (const env of ENVIRONMENTS) {
       const row = r.stdout.split('\n').find((l) => l.startsWith(`${env.namespace} `));
@@ -78,7 +80,7 @@ describe('success', () => {
   test('a namespace named twice, or by its short option, is synthesized once', () => {
     const r = cli(['-n', DEMO.namespace, '--namespace', DEMO.namespace]);
     expect(r.code).toBe(DONE);
-    expect(Object.keys(tree(outdir))).toEqual(outputFiles([DEMO.namespace]));
+    expect(Object.keys(tree(outdir))).toEqual(written([DEMO.namespace]));
     expect(r.stdout.split('\n').filter((l) => l.startsWith(`${DEMO.namespace} `))).toHaveLength(1);
   });
 
@@ -220,42 +222,16 @@ describe('output', () => {
     }
   });
 
-  test('a full synth removes the files of an environment that no longer exists, and nothing else', () => {
+  test('a full synth removes the recorded files of an environment that no longer exists, and nothing else', () => {
     startFromFullSynth();
-    const gone = ['ov-old.k8s.yaml', 'ov-old.md', 'argocd/ov-old.yaml', 'notes.txt'];
+    const gone = ['ov-old.k8s.yaml', 'ov-old.md', 'argocd/ov-old.yaml'];
     fs.mkdirSync(path.join(outdir, 'argocd'), { recursive: true });
-    for (const f of gone) fs.writeFileSync(path.join(outdir, f), 'x');
+    for (const f of [...gone, 'notes.txt', 'ov-other.k8s.yaml']) fs.writeFileSync(path.join(outdir, f), 'x');
+    fs.appendFileSync(path.join(outdir, RECORD), gone.map((f) => `${f}\n`).join('')); // as an earlier synth recorded them
     cli(['-q', '-n', PRODUCTION.namespace]);
     expect(Object.keys(tree(outdir))).toContain('ov-old.k8s.yaml');
     cli(['-q']);
-    expect(Object.keys(tree(outdir))).toEqual([...outputFiles(), 'notes.txt'].sort());
-  });
-
-  test('a failure in the middle of writing leaves the folder exactly as it was', () => {
-    fs.writeFileSync(path.join(outdir, 'a.k8s.yaml'), 'old a');
-    fs.writeFileSync(path.join(outdir, 'c.k8s.yaml'), 'old c');
-    fs.writeFileSync(path.join(outdir, 'blocker'), 'a file where a folder is needed');
-    const before = tree(outdir);
-    const files = [
-      { path: 'a.k8s.yaml', content: 'new a' },
-      { path: 'b.k8s.yaml', content: 'new b' },
-      { path: 'c.k8s.yaml', content: 'new c' },
-      { path: 'argocd/c.yaml', content: 'in a new folder' },
-      { path: 'blocker/d.k8s.yaml', content: 'cannot be written' },
-    ];
-    expect(() => writeAtomically(outdir, files, { prune: true, managed: (f) => f.endsWith('.k8s.yaml') })).toThrow();
-    expect(tree(outdir)).toEqual(before);
-    expect(fs.readdirSync(outdir).sort()).toEqual(['a.k8s.yaml', 'blocker', 'c.k8s.yaml']);
-  });
-
-  test('a failure while replacing puts back the files already replaced', () => {
-    fs.writeFileSync(path.join(outdir, 'a.k8s.yaml'), 'old a');
-    fs.mkdirSync(path.join(outdir, 'z.k8s.yaml'));
-    fs.writeFileSync(path.join(outdir, 'z.k8s.yaml', 'inside'), 'a folder where a file goes');
-    const before = tree(outdir);
-    const files = [{ path: 'a.k8s.yaml', content: 'new a' }, { path: 'z.k8s.yaml', content: 'new z' }];
-    expect(() => writeAtomically(outdir, files)).toThrow();
-    expect(tree(outdir)).toEqual(before);
+    expect(Object.keys(tree(outdir))).toEqual([...written(), 'notes.txt', 'ov-other.k8s.yaml'].sort());
   });
 
   test(`an output folder that is a file: exit ${CONTRACT.exit.machine}, one line naming it, the file unchanged`, () => {

@@ -26,7 +26,7 @@ test(`a validation failure exits ${CONTRACT.exit.invalid}, names the object, fie
     fs.writeFileSync(path.join(outdir, previous), 'previous');
     let stderr = '';
     const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) } };
-    const code = main(['--outdir', outdir], {}, io, renderWithRootDemo);
+    const code = main(['--outdir', outdir], {}, io, { render: renderWithRootDemo });
     expect(code).toBe(CONTRACT.exit.invalid);
     expect(stderr).toMatch(/^error: /);
     expect(stderr).toMatch(new RegExp(`${escapeRegExp(`Deployment/${DEMO.namespace}/${BACKEND.name}: spec.template.spec.securityContext.runAsUser: `)}.*\\[pod-security\\]`));

@@ -25,7 +25,7 @@ const c = (name: string, kind: string, object: string | undefined, expect: Case[
 
 export const CORPUS: readonly Case[] = [
   // Types and unknown fields.
-  c('a wrong type: replicas "two"', 'Deployment', BACKEND.name, 'server', (o) => (o.spec.revisionHistoryLimit = 'two')),
+  c('a wrong type: revisionHistoryLimit "two"', 'Deployment', BACKEND.name, 'server', (o) => (o.spec.revisionHistoryLimit = 'two')),
   c('an unknown field in a container', 'Deployment', FRONTEND.name, 'server', (o) => (container(o).imagePullPolicyy = 'Always')),
   c('an unknown top-level spec field', 'Service', BACKEND.name, 'server', (o) => (o.spec.selectr = {})),
   c('automountServiceAccountToken as a string', 'ServiceAccount', BACKEND.name, 'server', (o) => (o.automountServiceAccountToken = 'no')),

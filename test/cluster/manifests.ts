@@ -3,9 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENVIRONMENTS, PREVIEW_HOME, previewFor } from '../../lib/config/environments';
 import { Environment } from '../../lib/config/types';
-import { applicationObject, buildObjects, previewSetObject } from '../../lib/synth/render';
+import { applicationObject, buildObjects, previewSetObject, toYaml } from '../../lib/synth/render';
 import { adopted } from '../helpers';
-import { toYaml } from '../../lib/synth/yaml';
 
 export const DIST = path.join(__dirname, '..', '..', 'dist');
 

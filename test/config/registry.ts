@@ -7,7 +7,7 @@ import { REGISTRY, loadRegistry } from '../../lib/config/environments';
 import { EnvironmentInput, environmentProblems } from '../../lib/config/types';
 import { cronSchedule, quantityValue, timeZone } from '../../lib/config/rules';
 import { MAX_REPLICAS } from '../../lib/config/schema';
-import { MAX_PREVIEWS } from '../../lib/config/previews';
+import { MAX_PREVIEWS } from '../../lib/config/preview';
 
 import { withValue } from '../helpers';
 

@@ -5,7 +5,7 @@
  */
 import { ENVIRONMENTS, PREVIEWS, previewFor } from '../../lib/config/environments';
 import { BACKEND, DATABASE, FRONTEND, ImageFacts, ProbeBudget } from '../../lib/config/images';
-import { PREVIEW_REPOS, PreviewRepo } from '../../lib/config/previews';
+import { PREVIEW_REPOS, PreviewRepo } from '../../lib/config/preview';
 import { Environment, parseEnvironment } from '../../lib/config/types';
 import { containers, Obj, objectsOf, ofKind, podTemplate, workloads } from '../helpers';
 

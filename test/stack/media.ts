@@ -5,7 +5,7 @@
  */
 import { loadRegistry, PREVIEW_HOME, previewFor, REGISTRY } from '../../lib/config/environments';
 import { BACKEND } from '../../lib/config/images';
-import { PREVIEW_REPOS, PreviewRepo } from '../../lib/config/previews';
+import { PREVIEW_REPOS, PreviewRepo } from '../../lib/config/preview';
 import { EnvironmentInput } from '../../lib/config/types';
 import { DEMO, find, objectsOf } from '../helpers';
 

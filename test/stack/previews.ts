@@ -4,7 +4,7 @@
  */
 import { ENVIRONMENTS, loadRegistry, PREVIEW_HOME, previewFor, REGISTRY } from '../../lib/config/environments';
 import { BACKEND, DATABASE, FRONTEND } from '../../lib/config/images';
-import { PREVIEW_REPOS, previewName } from '../../lib/config/previews';
+import { PREVIEW_REPOS, previewName } from '../../lib/config/preview';
 import { ConfigError } from '../../lib/config/types';
 import { SEED } from '../../lib/chart/seed';
 import { SYNC_WAVE, WAVES } from '../../lib/chart/sync-order';

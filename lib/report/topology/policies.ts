@@ -1,23 +1,18 @@
 /**
- * Reads NetworkPolicies into the graph and the page's notes. A policy that selects some workloads becomes dotted
- * edges between those workloads and its peers, labelled with ports; one that selects every pod of a namespace
- * (default deny, DNS and the like) becomes one note line per namespace; a policy that selects nothing here is noted.
+ * Draws NetworkPolicies, as lib/report/network-policy.ts reads them, into the graph and the page's notes. A policy
+ * that selects some workloads becomes dotted edges between those workloads and its peers, labelled with ports; one
+ * that selects every pod of a namespace (default deny, DNS and the like) becomes one note line per namespace; a
+ * policy that selects nothing here is noted.
  */
-import { isObject, list, obj, str, stringMap, strings } from '../../objects/json';
+import { list, obj, str, stringMap } from '../../objects/json';
 import type { KubeObject } from '../../objects/kube-object';
 import { describeExpression, isEmptySelector, selectorMatches } from '../../objects/pods';
+import { type Peer, readPolicy, type Rule } from '../network-policy';
 import { formatPorts, type Graph, type PortItem, type Ports } from './graph';
 import type { Workload } from './routing';
-import { code, compare, intOrString } from './text';
+import { code, compare } from './text';
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
-
-interface Peer {
-  /** Graph node keys the peer stands for. */
-  readonly nodes: readonly string[];
-  /** The peer in words, for notes. */
-  readonly text: string;
-}
 
 /** What the policies that select every pod of one namespace say, gathered for its note line. */
 interface AllPodsNote {
@@ -53,17 +48,12 @@ function selectedNamespaceName(selector: unknown): string | undefined {
   return undefined;
 }
 
-function portsOf(v: unknown): Ports {
-  const entries = list(v);
-  if (entries.length === 0) return { all: true, items: [] };
-  const items = entries.map((p): PortItem => {
-    const r = obj(p);
-    const protocol = str(r['protocol']) ?? 'TCP';
-    const port = intOrString(r['port']);
-    const endPort = intOrString(r['endPort']);
+function portsOf(ports: Rule['ports']): Ports {
+  if (ports === 'all') return { all: true, items: [] };
+  const items = ports.map((p): PortItem => {
     // A port entry with only a protocol allows every port of that protocol.
-    if (port === undefined) return { protocol, port: 'all ports' };
-    return { protocol, port: endPort !== undefined ? `${port}-${endPort}` : port };
+    if (p.port === undefined) return { protocol: p.protocol, port: 'all ports' };
+    return { protocol: p.protocol, port: p.endPort !== undefined ? `${p.port}-${p.endPort}` : String(p.port) };
   });
   return { all: false, items };
 }
@@ -84,20 +74,18 @@ export class PolicyReader {
     return this.workloads.filter((w) => w.namespace === namespace && selectorMatches(selector, w.podLabels));
   }
 
-  /** A policy peer: its words, and (when `draw`) the graph nodes it stands for. */
-  private peer(p: unknown, policyNamespace: string, direction: 'ingress' | 'egress', draw: boolean): Peer {
+  /** A policy peer (undefined: any peer at all): its words, and (when `draw`) the graph nodes it stands for. */
+  private peer(peer: Peer | undefined, policyNamespace: string, direction: 'ingress' | 'egress', draw: boolean): { readonly nodes: readonly string[]; readonly text: string } {
     const node = (key: string, base: string, label: string, group: string | undefined): string[] =>
       draw ? [this.graph.node(key, base, label, group)] : [];
-    const r = obj(p);
-    const ipBlock = r['ipBlock'];
-    if (isObject(ipBlock)) {
-      const cidr = str(ipBlock['cidr']) ?? '?';
-      const except = strings(ipBlock['except']);
-      const text = except.length > 0 ? `${cidr} except ${except.join(', ')}` : cidr;
-      return { nodes: node(`cidr/${text}`, `cidr_${text}`, text, undefined), text };
+    const drawn = (nodes: string[], text: string) => ({ nodes, text });
+    if (peer !== undefined && 'ipBlock' in peer) {
+      const { cidr, except } = peer.ipBlock;
+      const text = except.length > 0 ? `${cidr || '?'} except ${except.join(', ')}` : cidr || '?';
+      return drawn(node(`cidr/${text}`, `cidr_${text}`, text, undefined), text);
     }
-    const nsSel = r['namespaceSelector'];
-    const podSel = r['podSelector'];
+    const nsSel = peer?.namespaceSelector;
+    const podSel = peer?.podSelector;
     let nsName: string | undefined = policyNamespace;
     let nsText = `namespace ${policyNamespace}`;
     if (nsSel !== undefined) {
@@ -108,46 +96,44 @@ export class PolicyReader {
     if (podSel === undefined || (nsSel !== undefined && isEmptySelector(podSel))) {
       if (nsSel === undefined) {
         const text = direction === 'ingress' ? 'any source' : 'anywhere';
-        return { nodes: node(`any/${direction}`, direction === 'ingress' ? 'any_source' : 'anywhere', text, undefined), text };
+        return drawn(node(`any/${direction}`, direction === 'ingress' ? 'any_source' : 'anywhere', text, undefined), text);
       }
-      return { nodes: node(`ns/${nsText}`, nsText, nsText, undefined), text: nsText };
+      return drawn(node(`ns/${nsText}`, nsText, nsText, undefined), nsText);
     }
     const podText = isEmptySelector(podSel) ? 'all pods' : `pods ${selectorText(podSel)}`;
     if (nsName === policyNamespace) {
       const matched = this.workloadsMatching(policyNamespace, podSel);
       const text = nsSel !== undefined || isEmptySelector(podSel) ? `${podText} in ${nsText}` : podText;
-      if (matched.length > 0) return { nodes: matched.map((w) => w.key), text };
-      return { nodes: node(`pods/${policyNamespace}/${podText}`, podText, podText, policyNamespace), text };
+      if (matched.length > 0) return drawn(matched.map((w) => w.key), text);
+      return drawn(node(`pods/${policyNamespace}/${podText}`, podText, podText, policyNamespace), text);
     }
     const text = `${podText} in ${nsText}`;
-    return { nodes: node(`pods/${text}`, text, text, undefined), text };
+    return drawn(node(`pods/${text}`, text, text, undefined), text);
   }
 
   addNetworkPolicy(o: KubeObject): void {
-    const namespace = o.metadata.namespace ?? this.defaultNamespace;
-    const spec = obj(o['spec']);
-    const podSel = spec['podSelector'];
-    const declared = strings(spec['policyTypes']);
-    const types = declared.length > 0 ? declared : spec['egress'] !== undefined ? ['Ingress', 'Egress'] : ['Ingress'];
-    const directions = [
-      { type: 'Ingress', direction: 'ingress' as const, rules: list(spec['ingress']), peersField: 'from' },
-      { type: 'Egress', direction: 'egress' as const, rules: list(spec['egress']), peersField: 'to' },
-    ].filter((d) => types.includes(d.type));
+    const policy = readPolicy(o, this.defaultNamespace);
+    const { namespace } = policy;
+    const directions = (['ingress', 'egress'] as const).flatMap((direction) => {
+      const rules = policy.rules[direction];
+      return rules === undefined ? [] : [{ direction, rules }];
+    });
+    /** The peers of a rule, each with its words and nodes. */
+    const peersOf = (rule: Rule, direction: 'ingress' | 'egress', draw: boolean) =>
+      rule.peers === 'any' ? [this.peer(undefined, namespace, direction, draw)] : rule.peers.map((p) => this.peer(p, namespace, direction, draw));
 
-    if (isEmptySelector(podSel)) {
+    if (isEmptySelector(policy.podSelector)) {
       const note = this.allPodsNotes.get(namespace) ?? { denyIngress: false, denyEgress: false, allows: [], policies: [] };
       this.allPodsNotes.set(namespace, note);
-      note.policies.push(o.metadata.name);
+      note.policies.push(policy.name);
       for (const d of directions) {
         if (d.rules.length === 0) {
           if (d.direction === 'ingress') note.denyIngress = true;
           else note.denyEgress = true;
         }
         for (const rule of d.rules) {
-          const r = obj(rule);
-          const ports = portsOf(r['ports']);
-          const peers = list(r[d.peersField]).map((p) => this.peer(p, namespace, d.direction, false).text);
-          const who = peers.length > 0 ? peers.join(', ') : d.direction === 'ingress' ? 'any source' : 'anywhere';
+          const ports = portsOf(rule.ports);
+          const who = peersOf(rule, d.direction, false).map((p) => p.text).join(', ');
           const isDns = !ports.all && ports.items.every((i) => i.port === '53');
           const verb = isDns ? 'DNS' : d.direction;
           note.allows.push(`${verb} ${d.direction === 'ingress' ? 'from' : 'to'} ${who} on ${formatPorts(ports)}`);
@@ -156,22 +142,19 @@ export class PolicyReader {
       return;
     }
 
-    const targets = this.workloadsMatching(namespace, podSel);
+    const targets = this.workloadsMatching(namespace, policy.podSelector);
     if (targets.length === 0) {
-      this.notes.push(`NetworkPolicy ${code(o.metadata.name)} selects no workload here (${selectorText(podSel)}).`);
+      this.notes.push(`NetworkPolicy ${code(policy.name)} selects no workload here (${selectorText(policy.podSelector)}).`);
       return;
     }
     for (const d of directions) {
       if (d.rules.length === 0) {
         const names = targets.map((w) => `${w.kind} ${w.name}`).join(', ');
-        this.notes.push(`NetworkPolicy ${code(o.metadata.name)} allows no ${d.direction} for ${names}.`);
+        this.notes.push(`NetworkPolicy ${code(policy.name)} allows no ${d.direction} for ${names}.`);
       }
       for (const rule of d.rules) {
-        const r = obj(rule);
-        const ports = portsOf(r['ports']);
-        const listed = list(r[d.peersField]);
-        const peers = listed.length > 0 ? listed.map((p) => this.peer(p, namespace, d.direction, true)) : [this.peer({}, namespace, d.direction, true)];
-        for (const peer of peers) {
+        const ports = portsOf(rule.ports);
+        for (const peer of peersOf(rule, d.direction, true)) {
           for (const peerNode of peer.nodes) {
             for (const target of targets) {
               const e = d.direction === 'ingress' ? this.graph.edge('policy', peerNode, target.key) : this.graph.edge('policy', target.key, peerNode);
