@@ -121,6 +121,8 @@ export function synthesize(request: SynthRequest, vars: NodeJS.ProcessEnv, io: I
   Output.locked(request.outdir, { fs: seams.fs, lockTimeoutMs: seams.lockTimeoutMs, onWait: (message) => io.stderr.write(`${message}\n`) }, (out) => {
     let state = readStateFiles(request.stateDir);
     const edit = request.edit?.(state);
+    // An edit with nothing to do (the state is already as asked) writes nothing.
+    if (request.edit && !edit) return;
     if (edit) state = edit.state;
     const { rendered, files } = renderAll(selected(state, request.namespaces), PREVIEW_HOME, seams.render);
     out.commit({ files, prune: request.namespaces === undefined, state: edit && { path: path.join(request.stateDir, edit.file), content: edit.content } });
