@@ -7,11 +7,11 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BACKUP_FILE_PATTERN, BACKUP_SCRIPT, RESTORE_SCRIPT } from '../lib/chart/backup-scripts';
 import { SEED_SCRIPT } from '../lib/chart/seed';
+import { freePort } from './ports';
 
 const PG_ROOT = '/usr/lib/postgresql';
 const PASSWORD = 'correct horse battery staple';
@@ -30,17 +30,6 @@ function postgresBin(): string {
     );
   }
   return path.join(PG_ROOT, majors.sort((a, b) => Number(b) - Number(a))[0], 'bin');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 let bin = '';

@@ -8,9 +8,9 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from '../ports';
 
 const ROOT = path.join(__dirname, '..', '..');
 const DIR_PREFIX = 'ov-cluster-';
@@ -65,17 +65,6 @@ export function tool(name: string): string {
 /** The control plane's binary. */
 export function clusterBinary(): string {
   return tool('cluster');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function openssl(dir: string, args: string[]): void {
