@@ -22,7 +22,7 @@ if (!process.env.TMPDIR) {
 }
 
 /** The suites that start processes. Any other suite is fast, and may not: its child_process throws (test/no-processes.js). */
-const PROCESSES = ['cli', 'workflow', 'write', 'postgres', 'diff', 'kube-score', 'cluster-apply', 'cluster-admission', 'consumers', 'runners', 'argocd-sync'].map((name) => `/test/${name}\\.test\\.ts$`);
+const PROCESSES = ['cli', 'workflow', 'write', 'postgres', 'diff', 'kube-score', 'cluster-apply-csa', 'cluster-apply-ssa', 'cluster-admission', 'consumers', 'runners', 'argocd-sync'].map((name) => `/test/${name}\\.test\\.ts$`);
 
 const project = {
   testEnvironment: 'node',

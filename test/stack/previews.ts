@@ -115,7 +115,7 @@ describe('the previews\' ApplicationSet', () => {
     expect(set.spec.template.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
   });
 
-  test('passes synth-time validation (the API server judges it against its CRD: test/cluster-apply.test.ts, test/cluster/corpus.ts)', () => {
+  test('passes synth-time validation (the API server judges it against its CRD: test/cluster-apply-*.test.ts, test/cluster/corpus.ts)', () => {
     expect(findViolations([set, applicationObject(adopted(demo))])).toEqual([]);
   });
 });
