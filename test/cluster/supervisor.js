@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Runs the test control plane's processes and guarantees their end: when its standard input closes (the test
 // process that started it ended, however), or on SIGINT, SIGTERM or SIGHUP, it stops every process it started
-// (SIGTERM, then SIGKILL after 5 s), removes the cluster's folder and exits. Each process also gets SIGKILL from
-// the kernel if this supervisor itself dies (setpriv --pdeathsig). Usage: supervisor.js SPEC.json, where the spec
-// is { dir, processes: [{ name, command, args }] }; each process logs to <dir>/<name>.log.
+// (SIGTERM, then SIGKILL after 1 s: the data is thrown away, so a graceful end buys nothing), removes the
+// cluster's folder and exits. Each process also gets SIGKILL from the kernel if this supervisor itself dies
+// (setpriv --pdeathsig). Usage: supervisor.js SPEC.json, where the spec is { dir, processes: [{ name, command,
+// args }] }; each process logs to <dir>/<name>.log.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -17,7 +18,7 @@ function stop(code) {
   if (stopping) return;
   stopping = true;
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  const force = setTimeout(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')), 5000);
+  const force = setTimeout(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')), 1000);
   const done = () => {
     if (children.some((c) => c.exitCode === null && c.signalCode === null)) return;
     clearTimeout(force);
