@@ -13,10 +13,8 @@ import { STATE } from '../lib/config/environments';
 import { DATABASE, FRONTEND } from '../lib/config/images';
 import { previewName, PreviewRepo, PREVIEW_REPOS } from '../lib/config/preview';
 import { preview } from '../lib/synth/state';
+import { tool } from './go-tools';
 import { codeSpans, CONTRACT, markdownTable, Obj, podTemplate, readmeSection } from './helpers';
-
-// The build script is plain JavaScript, shared with the test runner.
-const { tool } = require('../scripts/go-tools') as { tool: (name: string) => string };
 
 /** The Kubernetes API the chart is written against (lib/chart/k8s.ts), for kube-score's deprecation checks. */
 const KUBERNETES_VERSION = 'v1.28';

@@ -8,7 +8,8 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ControlPlane, tool } from './control-plane';
+import { tool } from '../go-tools';
+import { ControlPlane } from './control-plane';
 
 /** One object's line of the operation's result, as Argo CD records it, with its wave and the round it was acted on. */
 export interface SyncResource {

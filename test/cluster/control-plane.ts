@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { tool } from '../go-tools';
 import { freePort } from '../ports';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -53,13 +54,6 @@ export interface ControlPlane {
   /** A request to the API server as cluster admin; the body is parsed JSON. */
   request(method: string, urlPath: string, body?: unknown, contentType?: string): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
-}
-
-/** A Go program of test/<name>, built by scripts/go-tools.js (scripts/test.js builds them all before jest starts). */
-export function tool(name: string): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { tool: build } = require('../../scripts/go-tools.js') as { tool(name: string): string };
-  return build(name);
 }
 
 /** The control plane's binary. */

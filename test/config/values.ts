@@ -14,8 +14,7 @@ import { EnvironmentInput, environmentProblems } from '../../lib/config/types';
 import { tlsSecretName } from '../../lib/chart/ingress';
 import { migrationJobName } from '../../lib/chart/jobs';
 import { withValue } from '../helpers';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { tool } = require('../../scripts/go-tools.js') as { tool(name: string): string };
+import { tool } from '../go-tools';
 
 const [PROD, DEMO] = REGISTRY;
 const withTag = (env: EnvironmentInput, tier: 'frontend' | 'backend', tag: string): EnvironmentInput => ({ ...env, [tier]: { ...env[tier], tag } });
