@@ -1,4 +1,4 @@
-/** Where the project is on disk, for what it reads at run time (state files, CRDs) from its sources or its bundle. */
+/** Where the project is on disk, for what it reads at run time (the state files, the default folders), from its sources or its compiled entry. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -10,10 +10,10 @@ function rootAbove(start: string): string | undefined {
   }
 }
 
-/** The root above this module (or its bundle), looked up once: the state files, the CRDs and the defaults all ask. */
+/** The root above this module (or its compiled entry), looked up once: the state files and the defaults both ask. */
 let moduleRoot: string | null | undefined;
 
-/** The project root: the nearest folder above this module (or its bundle, or the working folder) with crds/ and package.json. */
+/** The project root: the nearest folder above this module (or its compiled entry, or the working folder) with crds/ and package.json. */
 export function projectRoot(): string {
   if (moduleRoot === undefined) moduleRoot = rootAbove(__dirname) ?? null;
   return moduleRoot ?? rootAbove(process.cwd()) ?? process.cwd();

@@ -1,7 +1,7 @@
 /**
  * The state files, lib/config/releases.json and lib/config/previews.json: data that `npm run release` and
- * `npm run preview` write, read from disk when the registry loads. They are not part of the bundled code
- * (scripts/bundle.js), so changing them rebuilds nothing.
+ * `npm run preview` write, read from disk when the registry loads. They are data, not code that is compiled
+ * with the app (scripts/run.js), so changing them changes nothing that is compiled.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
