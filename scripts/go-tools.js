@@ -17,7 +17,7 @@ const root = path.join(__dirname, '..');
  */
 const TOOLS = {
   // Stamped with the release it is built from, as Kubernetes' own build does, so that it reports its version.
-  cluster: { first: 'about 8 minutes', stamp: 'k8s.io/kubernetes' },
+  cluster: { first: 'about 10 minutes', stamp: 'k8s.io/kubernetes' },
   'kube-score': { first: 'about 2.5 minutes', pkg: 'github.com/zegl/kube-score/cmd/kube-score' },
   // The registry's value rules judged by their consumers' own libraries (test/config/values.ts).
   values: { first: 'about a minute' },
@@ -57,10 +57,19 @@ function key(dir, goVersion, flags) {
 }
 
 /** The path of the named tool's binary, built first if this exact source has not been built here before. */
+/** Binaries already found or built by this process: their sources do not change while it runs. */
+const found = new Map();
+let goVersion;
+
 function tool(name, log = (line) => process.stderr.write(`${line}\n`)) {
   if (!TOOLS[name]) throw new Error(`unknown Go tool ${JSON.stringify(name)}: one of ${Object.keys(TOOLS).join(', ')}`);
+  if (!found.has(name)) found.set(name, build(name, log));
+  return found.get(name);
+}
+
+function build(name, log) {
   const dir = path.join(root, 'test', name);
-  const goVersion = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim();
+  goVersion ??= execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim();
   const flags = ldflags(dir, TOOLS[name].stamp);
   const out = path.join(cacheRoot(), `${name}-${key(dir, goVersion, flags)}`);
   const binary = path.join(out, name);
