@@ -56,11 +56,6 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-/** The control plane's binary. */
-export function clusterBinary(): string {
-  return tool('cluster');
-}
-
 function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 }
@@ -97,14 +92,16 @@ function removeOrphans(): void {
   for (const name of fs.readdirSync(os.tmpdir())) {
     if (!name.startsWith(DIR_PREFIX)) continue;
     const dir = path.join(os.tmpdir(), name);
-    const pid = Number(fs.readFileSync(path.join(dir, 'supervisor.pid'), { encoding: 'utf8', flag: 'a+' }).trim());
+    // Only read: another run's folder is written by its own supervisor, which may be starting or stopping now.
     let alive = false;
     try {
+      const pid = Number(fs.readFileSync(path.join(dir, 'supervisor.pid'), 'utf8').trim());
       alive = pid > 0 && process.kill(pid, 0);
     } catch {
-      alive = false;
+      alive = false; // no pid yet, or gone: judged by age below
     }
-    if (!alive && Date.now() - fs.statSync(dir).mtimeMs > 60_000) fs.rmSync(dir, { recursive: true, force: true });
+    const age = Date.now() - (fs.statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (!alive && age > 60_000) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -120,7 +117,7 @@ function run(binary: string, args: readonly string[], input?: string): Promise<R
 }
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
-  const binary = clusterBinary();
+  const binary = tool('cluster');
   removeOrphans();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), DIR_PREFIX));
   makePki(dir);
